@@ -1,0 +1,336 @@
+r"""Numerical gradient checking: the course's centered differences and a per-block report.
+
+The analytic gradient of :func:`~ufldl_sae.model.sparse_autoencoder_cost` is derived by hand, so
+the course has the student compare it with a numerical estimate,
+
+.. math:: \frac{\partial J}{\partial \theta_i} \approx
+          \frac{J(\theta + \epsilon e_i) - J(\theta - \epsilon e_i)}{2\epsilon},
+
+and report :math:`\lVert g_{num} - g\rVert / \lVert g_{num} + g\rVert`. In float64 with
+:math:`\epsilon = 10^{-4}` a correct gradient gives about :math:`10^{-11}`; a missing term gives
+:math:`10^{-3}` or worse. The biases are a tiny share of theta, so a wrong bias gradient hardly
+moves the overall figure: the report checks each block (W1, W2, b1, b2) on its own, and each term
+of the cost on its own (data term alone, then each penalty alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .backend import array_namespace, dtype_name, from_host, to_host
+from .model import check_cost_arguments, sparse_autoencoder_cost
+from .params import BLOCKS, block_slices
+from .validation import check_int, check_real
+
+#: Step of the report's five-point stencil, per dtype. In float64 1e-3 balances truncation
+#: (h^4) against rounding (|J| * 1e-16 / h); float32 rounds 1e9 times coarser, so its step is
+#: larger.
+DEFAULT_EPSILON = {"float64": 1e-3, "float32": 1e-1}
+
+#: Pass/fail threshold on the relative difference per dtype. float64: 1e-9 (a correct gradient
+#: gives 1e-13 to 1e-10 per block, a bug 1e-5 or worse). float32 cannot reach that: rounding
+#: alone leaves up to ~5e-4 in a block with a small gradient, so its stated threshold is 2e-3.
+#: Bugs whose effect is smaller than that (a weight decay of 1e-4 left out) need float64.
+DEFAULT_THRESHOLD = {"float64": 1e-9, "float32": 2e-3}
+
+#: Differences and their coefficients: the course's centered difference (order 2) and the
+#: five-point stencil (order 4), f'(x) = [f(x-2h) - 8 f(x-h) + 8 f(x+h) - f(x+2h)] / 12h.
+STENCILS = {
+    2: ((1, 1 / 2), (-1, -1 / 2)),
+    4: ((2, -1 / 12), (1, 8 / 12), (-1, -8 / 12), (-2, 1 / 12)),
+}
+
+Objective = Callable[[Any], Any]
+
+
+def _cost_of(value: Any) -> float:
+    """The cost from ``J(theta)``, which returns ``(cost, grad)`` or the cost alone."""
+    if isinstance(value, tuple):
+        value = value[0]
+    return float(value)
+
+
+def compute_numerical_gradient(
+    J: Objective,
+    theta: Any,
+    epsilon: float = 1e-4,
+    *,
+    indices: Sequence[int] | None = None,
+    order: int = 2,
+) -> Any:
+    r"""Finite-difference gradient of ``J`` at ``theta``, as ``computeNumericalGradient.m``.
+
+    Parameters
+    ----------
+    J : callable
+        ``J(theta)`` returns ``(cost, grad)`` or just the cost; only the cost is used.
+    theta : 1-D array (any array-API backend)
+        The point; never modified (a copy is perturbed).
+    epsilon : float
+        The step :math:`\epsilon` (the course uses :math:`10^{-4}`).
+    indices : sequence of int, optional
+        Estimate only these coordinates (a sparse check for large theta).
+    order : {2, 4}, keyword-only
+        2 is the course's centered difference (the default); 4 the five-point stencil, whose
+        error shrinks as :math:`\epsilon^4`, used by :func:`gradient_check` to resolve blocks
+        with small gradients below 1e-9.
+
+    Returns
+    -------
+    numgrad : array
+        Of theta's shape, or of ``len(indices)`` when ``indices`` is given; theta's namespace,
+        device and dtype.
+
+    Notes
+    -----
+    .. math:: g_i = \frac{J(\theta + \epsilon e_i) - J(\theta - \epsilon e_i)}{2\epsilon}
+
+    The costs are combined in float64 on the host whatever theta's dtype, and a perturbed
+    coordinate is written back bit for bit afterwards.
+    """
+    xp = array_namespace(theta)
+    check_real("epsilon", epsilon, low=0.0, low_open=True)
+    if order not in STENCILS:
+        raise ValueError(f"order must be 2 (centered) or 4 (five-point), got {order!r}")
+    if len(theta.shape) != 1:
+        raise ValueError(f"theta must be a 1-D vector, got shape {tuple(theta.shape)}")
+    n = theta.shape[0]
+    coordinates = range(n) if indices is None else [int(i) for i in indices]
+    for i in coordinates:
+        if not 0 <= i < n:
+            raise ValueError(f"indices must lie in [0, {n}), got {i}")
+    work = xp.asarray(theta, copy=True)
+    numgrad = np.empty(len(coordinates))
+    for k, i in enumerate(coordinates):
+        original = work[i]
+        total = 0.0
+        for steps, weight in STENCILS[order]:
+            work[i] = original + steps * epsilon
+            total += weight * _cost_of(J(work))
+        work[i] = original
+        numgrad[k] = total / epsilon
+    return from_host(numgrad, xp, dtype=theta.dtype, device=theta.device)
+
+
+def relative_difference(numerical: Any, analytical: Any) -> float:
+    r"""The course's :math:`\lVert n - a\rVert_2 / \lVert n + a\rVert_2` (0 when both are 0)."""
+    n = np.asarray(to_host(numerical), dtype=np.float64)
+    a = np.asarray(to_host(analytical), dtype=np.float64)
+    denominator = np.linalg.norm(n + a)
+    if denominator == 0.0:
+        return 0.0 if np.array_equal(n, a) else float("inf")
+    return float(np.linalg.norm(n - a) / denominator)
+
+
+def simple_quadratic_function(x: Any) -> tuple[Any, Any]:
+    r""":math:`h(x) = x_1^2 + 3 x_1 x_2` and its gradient :math:`(2x_1 + 3x_2,\ 3x_1)`."""
+    xp = array_namespace(x)
+    value = x[0] ** 2 + 3 * x[0] * x[1]
+    grad = xp.stack([2 * x[0] + 3 * x[1], 3 * x[0]])
+    return value, grad
+
+
+def check_numerical_gradient(verbose: bool = True) -> float:
+    """The course's ``checkNumericalGradient.m``: test the checker itself on a known function.
+
+    Evaluates :func:`simple_quadratic_function` at (4, 10) and returns the relative difference
+    between :func:`compute_numerical_gradient` and the exact gradient (the course reports
+    2.1452e-12; anything below 1e-9 means the numerical gradient code is right).
+    """
+    x = np.array([4.0, 10.0])
+    _, grad = simple_quadratic_function(x)
+    numgrad = compute_numerical_gradient(simple_quadratic_function, x)
+    diff = relative_difference(numgrad, grad)
+    if verbose:
+        print(f"{'numerical':>12} {'analytical':>12}")
+        for n, a in zip(numgrad, grad, strict=True):
+            print(f"{n:12.6f} {a:12.6f}")
+        print(f"relative difference {diff:.4e} (should be below 1e-9; the course shows 2.1452e-12)")
+    return diff
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One coordinate where the numerical and analytic gradients differ most."""
+
+    index: int
+    block: str
+    position: tuple[int, ...]
+    numerical: float
+    analytical: float
+
+    def __str__(self) -> str:
+        where = f"{self.block}[{', '.join(map(str, self.position))}]"
+        return (
+            f"theta[{self.index}] = {where}: numerical {self.numerical:.6e}, "
+            f"analytical {self.analytical:.6e}"
+        )
+
+
+@dataclass(frozen=True)
+class GradientCheckReport:
+    """The result of :func:`gradient_check`: overall, per block and per term, with a verdict."""
+
+    difference: float
+    blocks: dict[str, float]
+    terms: dict[str, float | None]
+    worst: list[Disagreement]
+    threshold: float
+    epsilon: float
+    dtype: str
+    n_checked: int
+    n_total: int
+
+    @property
+    def passed(self) -> bool:
+        """True when every difference (overall, blocks, checked terms) is below threshold."""
+        values = [self.difference, *self.blocks.values()]
+        values += [v for v in self.terms.values() if v is not None]
+        return all(v < self.threshold for v in values)
+
+    def __str__(self) -> str:
+        def line(name: str, value: float | None) -> str:
+            if value is None:
+                return f"  {name:<22} not checked (its weight is 0)"
+            verdict = "PASS" if value < self.threshold else "FAIL"
+            return f"  {name:<22} {value:.3e}  {verdict}"
+
+        sampled = "" if self.n_checked == self.n_total else f" (a sample of {self.n_checked})"
+        head = (
+            f"gradient check: ||num - grad|| / ||num + grad||, five-point differences, "
+            f"epsilon {self.epsilon:g}, {self.dtype}, threshold {self.threshold:g}, "
+            f"{self.n_total} parameters{sampled}"
+        )
+        lines = [head, line("overall", self.difference)]
+        lines += [line(f"block {name}", value) for name, value in self.blocks.items()]
+        lines += [line(name, value) for name, value in self.terms.items()]
+        lines.append("  worst coordinates:")
+        lines += [f"    {d}" for d in self.worst]
+        lines.append(f"  => {'PASS' if self.passed else 'FAIL'}")
+        return "\n".join(lines)
+
+
+def _position(index: int, block: str, visible_size: int, hidden_size: int) -> tuple[int, ...]:
+    """Row and column of a theta index inside its block, reading W(:) column-major."""
+    start = block_slices(visible_size, hidden_size)[block].start
+    k = index - start
+    rows = {"W1": hidden_size, "W2": visible_size}.get(block)
+    return (k,) if rows is None else (k % rows, k // rows)
+
+
+def _block_of(index: int, visible_size: int, hidden_size: int) -> str:
+    for name, s in block_slices(visible_size, hidden_size).items():
+        if s.start <= index < s.stop:
+            return name
+    raise IndexError(index)
+
+
+def _sample_indices(
+    visible_size: int, hidden_size: int, num_checks: int | None, rng: np.random.Generator
+) -> np.ndarray:
+    """All indices, or ``num_checks`` drawn from each block (so the biases are always checked)."""
+    slices = block_slices(visible_size, hidden_size)
+    if num_checks is None:
+        return np.arange(slices["b2"].stop)
+    chosen = [
+        np.sort(rng.choice(np.arange(s.start, s.stop), min(num_checks, s.stop - s.start), False))
+        for s in slices.values()
+    ]
+    return np.concatenate(chosen)
+
+
+def gradient_check(
+    theta: Any,
+    visible_size: int,
+    hidden_size: int,
+    lambda_: float,
+    sparsity_param: float,
+    beta: float,
+    data: Any,
+    *,
+    epsilon: float | None = None,
+    threshold: float | None = None,
+    num_checks: int | None = None,
+    rng: None | int | np.random.Generator = None,
+    n_worst: int = 3,
+) -> GradientCheckReport:
+    """Compare :func:`sparse_autoencoder_cost`'s gradient with a numerical one, in detail.
+
+    Same first seven arguments as the cost. The relative difference is reported overall, for
+    each block (W1, W2, b1, b2), and term by term: the data term alone (``lambda_ = beta = 0``),
+    then the data term with each penalty alone (``beta = 0``, then ``lambda_ = 0``), so a
+    failure points at the term whose derivative is wrong.
+
+    The numerical gradient uses the five-point stencil (``order=4`` of
+    :func:`compute_numerical_gradient`): the course's centered difference leaves about 1e-10 of
+    truncation and rounding error per coordinate, which is above 1e-9 relative in blocks with
+    small gradients (b2, W2), while the five-point stencil leaves about 1e-12.
+
+    ``epsilon`` and ``threshold`` default per dtype (:data:`DEFAULT_EPSILON`,
+    :data:`DEFAULT_THRESHOLD`): float32 gets its own stated tolerance, never float64's.
+    ``num_checks`` checks that many random coordinates of each block instead of all of theta
+    (the biases are few, so a sample of the whole vector could miss them).
+    """
+    check_cost_arguments(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    dtype = dtype_name(data.dtype)
+    epsilon = (
+        DEFAULT_EPSILON[dtype]
+        if epsilon is None
+        else check_real("epsilon", epsilon, low=0.0, low_open=True)
+    )
+    threshold = (
+        DEFAULT_THRESHOLD[dtype]
+        if threshold is None
+        else check_real("threshold", threshold, low=0.0, low_open=True)
+    )
+    if num_checks is not None:
+        num_checks = check_int("num_checks", num_checks)
+    xp = array_namespace(theta, data)
+    theta = xp.astype(theta, data.dtype) if theta.dtype != data.dtype else theta
+    indices = _sample_indices(visible_size, hidden_size, num_checks, np.random.default_rng(rng))
+
+    def compare(lam: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+        """Numerical and analytic gradients at the sampled indices, for weights lam and b."""
+
+        def J(t: Any) -> tuple[Any, Any]:
+            return sparse_autoencoder_cost(
+                t, visible_size, hidden_size, lam, sparsity_param, b, data, check_inputs=False
+            )
+
+        numerical = compute_numerical_gradient(J, theta, epsilon, indices=indices, order=4)
+        return to_host(numerical), to_host(J(theta)[1])[indices]
+
+    numerical, analytical = compare(lambda_, beta)
+    slices = block_slices(visible_size, hidden_size)
+    blocks = {}
+    for name in BLOCKS:
+        inside = (indices >= slices[name].start) & (indices < slices[name].stop)
+        blocks[name] = relative_difference(numerical[inside], analytical[inside])
+    terms: dict[str, float | None] = {
+        "data term alone": relative_difference(*compare(0.0, 0.0)),
+        "+ weight decay": relative_difference(*compare(lambda_, 0.0)) if lambda_ > 0 else None,
+        "+ sparsity": relative_difference(*compare(0.0, beta)) if beta > 0 else None,
+    }
+    worst = []
+    for k in np.argsort(-np.abs(numerical - analytical))[:n_worst]:
+        index = int(indices[k])
+        block = _block_of(index, visible_size, hidden_size)
+        position = _position(index, block, visible_size, hidden_size)
+        worst.append(
+            Disagreement(index, block, position, float(numerical[k]), float(analytical[k]))
+        )
+    return GradientCheckReport(
+        difference=relative_difference(numerical, analytical),
+        blocks=blocks,
+        terms=terms,
+        worst=worst,
+        threshold=threshold,
+        epsilon=epsilon,
+        dtype=dtype,
+        n_checked=len(indices),
+        n_total=int(theta.shape[0]),
+    )

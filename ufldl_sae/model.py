@@ -1,0 +1,330 @@
+r"""The sparse autoencoder of the CS294A notes: forward pass, cost and hand-derived backprop.
+
+Notation follows the notes. ``data`` is ``visible x m``, one example per column; ``W1`` is
+``hidden x visible``, ``W2`` is ``visible x hidden``; ``a2`` and ``a3`` are the hidden and output
+activations, ``rho_hat`` the average activation of each hidden unit over the batch, ``delta3`` and
+``delta2`` the error terms of backpropagation. Equation numbers are not in the notes, so each
+docstring quotes the equation instead, in the notes' symbols.
+
+Every function is written against the Python array API: the namespace comes from the inputs, so
+the same lines run on NumPy, CuPy and ``array_api_strict``. The computation runs in the dtype of
+``data`` (float64 or float32).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from .backend import array_namespace, to_host
+from .params import pack, theta_size, unpack
+from .validation import (
+    check_finite,
+    check_int,
+    check_matrix,
+    check_real,
+    check_vector,
+    warn_outside_unit_interval,
+)
+
+
+class SaturatedUnitsError(ValueError):
+    """A hidden unit's average activation is exactly 0 or 1, so its KL penalty is infinite."""
+
+
+class CostTerms(NamedTuple):
+    """The three terms of the sparse autoencoder's cost :math:`J_{sparse}`, and their sum."""
+
+    reconstruction: float
+    weight_decay: float
+    sparsity: float
+
+    @property
+    def total(self) -> float:
+        return self.reconstruction + self.weight_decay + self.sparsity
+
+
+def sigmoid(z: Any) -> Any:
+    r"""The logistic function :math:`f(z) = 1 / (1 + e^{-z})`, without overflow.
+
+    The textbook form overflows in ``exp(-z)`` for very negative ``z`` (NumPy warns there). With
+    :math:`e = e^{-|z|} \in (0, 1]` it becomes :math:`1/(1+e)` for :math:`z \ge 0` and
+    :math:`e/(1+e)` for :math:`z < 0`: both exact rewrites, neither overflows, and the limits
+    0 and 1 are reached cleanly, never as NaN.
+    """
+    xp = array_namespace(z)
+    e = xp.exp(-xp.abs(z))
+    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def forward(W1: Any, W2: Any, b1: Any, b2: Any, data: Any) -> tuple[Any, Any]:
+    r"""The feedforward pass over all ``m`` examples at once.
+
+    .. math:: z^{(2)} = W^{(1)} x + b^{(1)},\quad a^{(2)} = f(z^{(2)}),\quad
+              z^{(3)} = W^{(2)} a^{(2)} + b^{(2)},\quad a^{(3)} = f(z^{(3)})
+
+    Returns
+    -------
+    a2 : array of shape (hidden, m)
+    a3 : array of shape (visible, m)
+    """
+    a2 = sigmoid(W1 @ data + b1[:, None])  # (hidden, m)
+    a3 = sigmoid(W2 @ a2 + b2[:, None])  # (visible, m)
+    return a2, a3
+
+
+def reconstruction_cost(a3: Any, data: Any) -> Any:
+    r"""Squared error :math:`\frac{1}{m}\sum_i \frac{1}{2}\lVert a^{(3)}_i - x_i\rVert^2`."""
+    xp = array_namespace(a3, data)
+    m = data.shape[1]
+    error = a3 - data  # (visible, m)
+    return xp.sum(error * error) / (2 * m)
+
+
+def weight_decay_cost(W1: Any, W2: Any, lambda_: float) -> Any:
+    r"""Weight decay :math:`\frac{\lambda}{2}(\lVert W^{(1)}\rVert_F^2 + \lVert W^{(2)}\rVert_F^2)`.
+
+    The biases are not decayed: the notes' penalty sums over the weights only.
+    """
+    xp = array_namespace(W1, W2)
+    return (lambda_ / 2) * (xp.sum(W1 * W1) + xp.sum(W2 * W2))
+
+
+def kl_divergence(rho: float, rho_hat: Any) -> Any:
+    r"""The KL divergence between Bernoulli variables of means :math:`\rho` and :math:`\hat\rho_j`.
+
+    .. math:: \mathrm{KL}(\rho \| \hat\rho_j) = \rho \log\frac{\rho}{\hat\rho_j}
+              + (1-\rho) \log\frac{1-\rho}{1-\hat\rho_j}
+
+    Zero when :math:`\hat\rho_j = \rho`, growing without bound as :math:`\hat\rho_j` nears 0 or 1.
+    """
+    xp = array_namespace(rho_hat)
+    return rho * xp.log(rho / rho_hat) + (1 - rho) * xp.log((1 - rho) / (1 - rho_hat))
+
+
+def sparsity_cost(rho: float, rho_hat: Any, beta: float) -> Any:
+    r"""The sparsity penalty :math:`\beta \sum_{j=1}^{s_2} \mathrm{KL}(\rho \| \hat\rho_j)`.
+
+    With ``beta = 0`` the penalty is switched off entirely (exactly 0), so a saturated unit, whose
+    KL is infinite, does not turn ``0 * inf`` into NaN.
+    """
+    xp = array_namespace(rho_hat)
+    if beta == 0:
+        return xp.zeros((), dtype=rho_hat.dtype, device=rho_hat.device)
+    return beta * xp.sum(kl_divergence(rho, rho_hat))
+
+
+def sparsity_delta(rho: float, rho_hat: Any, beta: float) -> Any:
+    r"""The derivative of the sparsity penalty with respect to :math:`\hat\rho_j`.
+
+    .. math:: \beta\left(-\frac{\rho}{\hat\rho_j} + \frac{1-\rho}{1-\hat\rho_j}\right)
+
+    It enters :math:`\delta^{(2)}` inside the parentheses, before the product with
+    :math:`f'(z^{(2)})`. Returns an array of shape (hidden,).
+    """
+    if beta == 0:
+        return 0 * rho_hat
+    return beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+
+
+def check_unsaturated(rho_hat: Any) -> None:
+    """Raise :class:`SaturatedUnitsError` naming the hidden units whose rho_hat is exactly 0 or 1.
+
+    Such a unit makes the KL penalty and its derivative infinite. It happens when the weights
+    have grown so large that the sigmoid rounds to exactly 0 or 1 on every example: usually a
+    learning rate or step far too large, data far outside [0, 1], or no weight decay at all.
+    """
+    xp = array_namespace(rho_hat)
+    if bool(xp.all((rho_hat > 0) & (rho_hat < 1))):
+        return
+    values = to_host(rho_hat)  # host copy on the error path only
+    units = [int(j) for j in ((values <= 0) | (values >= 1)).nonzero()[0]]
+    shown = ", ".join(f"unit {j} (rho_hat = {values[j]:g})" for j in units[:5])
+    more = f" and {len(units) - 5} more" if len(units) > 5 else ""
+    raise SaturatedUnitsError(
+        f"{len(units)} hidden unit(s) saturated: {shown}{more}. Their average activation is "
+        "exactly 0 or 1, so the KL sparsity penalty is infinite. Likely cause: weights so large "
+        "that the sigmoid rounds to 0 or 1 on every example (a diverged optimization, data far "
+        "outside [0, 1], or lambda_ = 0); restart from smaller weights or rescale the data."
+    )
+
+
+def check_cost_arguments(
+    theta: Any,
+    visible_size: Any,
+    hidden_size: Any,
+    lambda_: Any,
+    sparsity_param: Any,
+    beta: Any,
+    data: Any,
+) -> Any:
+    """Validate the course's seven arguments once, at the public edge; return the namespace."""
+    visible_size = check_int("visible_size", visible_size)
+    hidden_size = check_int("hidden_size", hidden_size)
+    check_real("lambda_", lambda_, low=0.0)
+    check_real("sparsity_param", sparsity_param, low=0.0, high=1.0, low_open=True, high_open=True)
+    check_real("beta", beta, low=0.0)
+    try:
+        xp = array_namespace(theta, data)
+    except TypeError as error:
+        raise ValueError(
+            "theta and data must be arrays of one array library (NumPy, CuPy, ...), got "
+            f"{type(theta).__name__} and {type(data).__name__}"
+        ) from error
+    n = theta_size(visible_size, hidden_size)
+    if len(theta.shape) == 2 and 1 in theta.shape and theta.shape[0] * theta.shape[1] == n:
+        raise ValueError(
+            f"theta must be a 1-D vector of length {n}, got a {theta.shape} matrix; "
+            "flatten it first (theta[:, 0] for a MATLAB column vector)"
+        )
+    check_vector("theta", theta, xp, size=n)
+    check_matrix("data", data, xp, rows=visible_size)
+    check_finite("theta", theta, xp)
+    check_finite("data", data, xp)
+    warn_outside_unit_interval("data", data, xp)
+    return xp
+
+
+def sparse_autoencoder_cost(
+    theta: Any,
+    visible_size: int,
+    hidden_size: int,
+    lambda_: float,
+    sparsity_param: float,
+    beta: float,
+    data: Any,
+    *,
+    check_inputs: bool = True,
+) -> tuple[Any, Any]:
+    r"""The cost :math:`J_{sparse}(W, b)` and its gradient, as ``sparseAutoencoderCost.m``.
+
+    Parameters
+    ----------
+    theta : array of shape (2*hidden*visible + hidden + visible,)
+        The parameters in the course's layout ``[W1(:); W2(:); b1; b2]``
+        (see :mod:`ufldl_sae.params`).
+    visible_size, hidden_size : int
+        Number of input units and of hidden units.
+    lambda_ : float
+        Weight decay :math:`\lambda \ge 0`.
+    sparsity_param : float
+        Target average activation :math:`\rho \in (0, 1)`.
+    beta : float
+        Weight of the sparsity penalty :math:`\beta \ge 0`.
+    data : array of shape (visible, m)
+        The training examples, one per column, ideally in [0, 1]. Sets the dtype of the work.
+    check_inputs : bool, keyword-only
+        Validate the arguments (default). The optimizer validates once and then passes False,
+        since checking every entry of ``data`` for NaN on each evaluation costs real time.
+
+    Returns
+    -------
+    cost : 0-d array
+        :math:`J_{sparse}`, left on the arrays' device (``float(cost)`` to read it).
+    grad : array of the shape of theta
+        :math:`\nabla_\theta J_{sparse}`, in the same layout as theta.
+
+    Notes
+    -----
+    One forward pass over the whole batch gives :math:`a^{(2)}`, :math:`a^{(3)}` and the average
+    activations :math:`\hat\rho_j = \frac{1}{m}\sum_i a^{(2)}_j(x^{(i)})` (all ``m`` examples are
+    needed before any :math:`\delta` can be formed). The cost is
+
+    .. math:: J_{sparse} = \frac{1}{m}\sum_{i=1}^m \frac{1}{2}\lVert a^{(3)}_i - x_i\rVert^2
+              + \frac{\lambda}{2}\left(\lVert W^{(1)}\rVert_F^2 + \lVert W^{(2)}\rVert_F^2\right)
+              + \beta \sum_{j=1}^{s_2} \mathrm{KL}(\rho \| \hat\rho_j)
+
+    and backpropagation, with :math:`f'(z) = a(1-a)` for the sigmoid, gives
+
+    .. math:: \delta^{(3)} = -(x - a^{(3)}) \bullet a^{(3)}(1 - a^{(3)})
+
+    .. math:: \delta^{(2)} = \left((W^{(2)})^T \delta^{(3)}
+              + \beta\left(-\frac{\rho}{\hat\rho} + \frac{1-\rho}{1-\hat\rho}\right)\right)
+              \bullet a^{(2)}(1 - a^{(2)})
+
+    .. math:: \nabla_{W^{(l)}} J = \frac{1}{m}\delta^{(l+1)} (a^{(l)})^T + \lambda W^{(l)},\qquad
+              \nabla_{b^{(l)}} J = \frac{1}{m}\sum_i \delta^{(l+1)}_i
+
+    (with :math:`a^{(1)} = x`). The biases are not decayed.
+    """
+    if check_inputs:
+        xp = check_cost_arguments(
+            theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data
+        )
+    else:
+        xp = array_namespace(theta, data)
+    if theta.dtype != data.dtype:
+        theta = xp.astype(theta, data.dtype)  # the work runs in the dtype of the data
+    W1, W2, b1, b2 = unpack(theta, visible_size, hidden_size)
+    m = data.shape[1]
+    rho = sparsity_param
+
+    # 1. Feedforward pass over the whole batch, then the average activation of each hidden unit.
+    a2, a3 = forward(W1, W2, b1, b2, data)  # (hidden, m), (visible, m)
+    rho_hat = xp.mean(a2, axis=1)  # (hidden,)
+    if beta > 0:
+        check_unsaturated(rho_hat)
+
+    # 2. The cost: reconstruction error + weight decay + sparsity penalty.
+    cost = (
+        reconstruction_cost(a3, data)
+        + weight_decay_cost(W1, W2, lambda_)
+        + sparsity_cost(rho, rho_hat, beta)
+    )
+
+    # 3. Backpropagation: output error, then the hidden error with the sparsity term inside.
+    delta3 = -(data - a3) * a3 * (1 - a3)  # (visible, m)
+    delta2 = (W2.T @ delta3 + sparsity_delta(rho, rho_hat, beta)[:, None]) * a2 * (1 - a2)
+
+    # 4. Gradients: average over the examples, plus weight decay on the weights only.
+    W1grad = delta2 @ data.T / m + lambda_ * W1  # (hidden, visible)
+    W2grad = delta3 @ a2.T / m + lambda_ * W2  # (visible, hidden)
+    b1grad = xp.sum(delta2, axis=1) / m  # (hidden,)
+    b2grad = xp.sum(delta3, axis=1) / m  # (visible,)
+    return cost, pack(W1grad, W2grad, b1grad, b2grad)
+
+
+def sparse_autoencoder_cost_terms(
+    theta: Any,
+    visible_size: int,
+    hidden_size: int,
+    lambda_: float,
+    sparsity_param: float,
+    beta: float,
+    data: Any,
+) -> CostTerms:
+    """The three terms of :func:`sparse_autoencoder_cost`'s cost, as Python floats (no gradient).
+
+    For reports and for checking each term on its own; same arguments as the cost.
+    """
+    xp = check_cost_arguments(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    if theta.dtype != data.dtype:
+        theta = xp.astype(theta, data.dtype)
+    W1, W2, b1, b2 = unpack(theta, visible_size, hidden_size)
+    a2, a3 = forward(W1, W2, b1, b2, data)
+    rho_hat = xp.mean(a2, axis=1)
+    if beta > 0:
+        check_unsaturated(rho_hat)
+    return CostTerms(
+        reconstruction=float(reconstruction_cost(a3, data)),
+        weight_decay=float(weight_decay_cost(W1, W2, lambda_)),
+        sparsity=float(sparsity_cost(sparsity_param, rho_hat, beta)),
+    )
+
+
+def feedforward_autoencoder(theta: Any, hidden_size: int, visible_size: int, data: Any) -> Any:
+    """The hidden activations ``a2`` of a trained autoencoder: the learned features.
+
+    As the course's ``feedForwardAutoencoder.m``, whose argument order (hidden before visible)
+    differs from the cost's; kept so that the self-taught learning exercise reads the same.
+
+    Returns
+    -------
+    a2 : array of shape (hidden, m)
+    """
+    xp = array_namespace(theta, data)
+    check_vector("theta", theta, xp, size=theta_size(visible_size, hidden_size))
+    check_matrix("data", data, xp, rows=visible_size)
+    if theta.dtype != data.dtype:
+        theta = xp.astype(theta, data.dtype)
+    W1, _, b1, _ = unpack(theta, visible_size, hidden_size)
+    return sigmoid(W1 @ data + b1[:, None])

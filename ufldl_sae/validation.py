@@ -1,0 +1,109 @@
+"""Checks at the public edge: clear ``ValueError`` messages that name the argument and the value.
+
+Public functions validate their inputs once, here; the inner numerical functions trust them. Each
+message says which argument was wrong, what was received and what is expected, in the manner of
+scikit-learn's parameter constraints.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from typing import Any
+
+
+def check_int(name: str, value: Any, *, minimum: int = 1) -> int:
+    """``value`` as an ``int`` >= ``minimum`` (bools and non-integral floats are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_real(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """``value`` as a finite ``float`` in the stated interval; the message gives the interval."""
+    interval = (
+        ("(" if low_open else "[")
+        + ("-inf" if low is None else f"{low:g}")
+        + ", "
+        + ("inf" if high is None else f"{high:g}")
+        + (")" if high_open else "]")
+    )
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number in {interval}, got {value!r}")
+    value = float(value)
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if not math.isfinite(value) or too_low or too_high:
+        raise ValueError(f"{name} must be a real number in {interval}, got {value!r}")
+    return value
+
+
+def check_matrix(name: str, x: Any, xp: Any, *, rows: int | None = None) -> None:
+    """``x`` is a 2-D floating array with at least one column (and ``rows`` rows when given)."""
+    shape = tuple(getattr(x, "shape", ()))
+    if len(shape) != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array (features x examples, one example per column), "
+            f"got shape {shape}"
+        )
+    if rows is not None and shape[0] != rows:
+        raise ValueError(
+            f"{name} must have {rows} rows (one per visible unit), got shape {shape}; "
+            "examples are the columns, so a (examples, features) array needs transposing"
+        )
+    if shape[1] == 0:
+        raise ValueError(f"{name} must hold at least one example (column), got shape {shape}")
+    check_floating(name, x, xp)
+
+
+def check_vector(name: str, x: Any, xp: Any, *, size: int) -> None:
+    """``x`` is a 1-D floating array of ``size`` entries."""
+    shape = tuple(getattr(x, "shape", ()))
+    if len(shape) != 1 or shape[0] != size:
+        raise ValueError(f"{name} must be a 1-D array of length {size}, got shape {shape}")
+    check_floating(name, x, xp)
+
+
+def check_floating(name: str, x: Any, xp: Any) -> None:
+    """``x`` has a real floating dtype (float32 or float64)."""
+    if x.dtype not in (xp.float32, xp.float64):
+        raise ValueError(f"{name} must have a float32 or float64 dtype, got {x.dtype}")
+
+
+def check_finite(name: str, x: Any, xp: Any) -> None:
+    """No NaN or inf in ``x``; the message gives how many and the first position."""
+    finite = xp.isfinite(x)
+    if bool(xp.all(finite)):
+        return
+    from .backend import to_host  # host copy only on the error path
+
+    bad = ~to_host(finite)
+    first = tuple(int(i) for i in zip(*bad.nonzero(), strict=True).__next__())
+    raise ValueError(
+        f"{name} must be finite, but {int(bad.sum())} entries are NaN or inf "
+        f"(first at index {first})"
+    )
+
+
+def warn_outside_unit_interval(name: str, x: Any, xp: Any) -> None:
+    """Warn when data leave [0, 1]: a sigmoid output unit can never reconstruct them."""
+    low, high = float(xp.min(x)), float(xp.max(x))
+    if low < 0.0 or high > 1.0:
+        warnings.warn(
+            f"{name} has values in [{low:.4g}, {high:.4g}], outside [0, 1]: the sigmoid output "
+            "layer can only produce values in (0, 1), so those values cannot be reconstructed "
+            "(the course rescales patches to [0.1, 0.9] with normalize_data)",
+            UserWarning,
+            stacklevel=3,
+        )
