@@ -148,6 +148,32 @@ def check_unsaturated(rho_hat: Any) -> None:
     )
 
 
+def check_problem(
+    visible_size: Any,
+    hidden_size: Any,
+    lambda_: Any,
+    sparsity_param: Any,
+    beta: Any,
+    data: Any,
+) -> Any:
+    """Validate the sizes, the hyperparameters and the data; return the data's namespace."""
+    visible_size = check_int("visible_size", visible_size)
+    check_int("hidden_size", hidden_size)
+    check_real("lambda_", lambda_, low=0.0)
+    check_real("sparsity_param", sparsity_param, low=0.0, high=1.0, low_open=True, high_open=True)
+    check_real("beta", beta, low=0.0)
+    try:
+        xp = array_namespace(data)
+    except TypeError as error:
+        raise ValueError(
+            f"data must be an array (NumPy, CuPy, ...), got {type(data).__name__}"
+        ) from error
+    check_matrix("data", data, xp, rows=visible_size)
+    check_finite("data", data, xp)
+    warn_outside_unit_interval("data", data, xp)
+    return xp
+
+
 def check_cost_arguments(
     theta: Any,
     visible_size: Any,
@@ -158,11 +184,7 @@ def check_cost_arguments(
     data: Any,
 ) -> Any:
     """Validate the course's seven arguments once, at the public edge; return the namespace."""
-    visible_size = check_int("visible_size", visible_size)
-    hidden_size = check_int("hidden_size", hidden_size)
-    check_real("lambda_", lambda_, low=0.0)
-    check_real("sparsity_param", sparsity_param, low=0.0, high=1.0, low_open=True, high_open=True)
-    check_real("beta", beta, low=0.0)
+    check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
     try:
         xp = array_namespace(theta, data)
     except TypeError as error:
@@ -173,14 +195,11 @@ def check_cost_arguments(
     n = theta_size(visible_size, hidden_size)
     if len(theta.shape) == 2 and 1 in theta.shape and theta.shape[0] * theta.shape[1] == n:
         raise ValueError(
-            f"theta must be a 1-D vector of length {n}, got a {theta.shape} matrix; "
+            f"theta must be a 1-D vector of length {n}, got a {tuple(theta.shape)} matrix; "
             "flatten it first (theta[:, 0] for a MATLAB column vector)"
         )
     check_vector("theta", theta, xp, size=n)
-    check_matrix("data", data, xp, rows=visible_size)
     check_finite("theta", theta, xp)
-    check_finite("data", data, xp)
-    warn_outside_unit_interval("data", data, xp)
     return xp
 
 
