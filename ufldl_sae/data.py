@@ -401,14 +401,16 @@ def _read_idx(path: PathLike) -> bytes:
 
 
 def _header(path: PathLike, data: bytes, magic: int, dims: int) -> tuple[int, ...]:
+    """The dimensions from an IDX header, after checking the magic number and the payload size."""
     size = 4 * (1 + dims)
+    found = struct.unpack(">I", data[:4])[0] if len(data) >= 4 else None
+    if found != magic:
+        raise ValueError(f"{path}: bad magic number {found}, expected {magic}")
     if len(data) < size:
         raise ValueError(
             f"{path}: file too short for an IDX header: {len(data)} bytes, expected {size}"
         )
-    found, *shape = struct.unpack(f">{1 + dims}I", data[:size])
-    if found != magic:
-        raise ValueError(f"{path}: bad magic number {found}, expected {magic}")
+    shape = struct.unpack(f">{dims}I", data[4:size])
     expected = size + int(np.prod(shape))
     if len(data) != expected:
         what = "truncated" if len(data) < expected else "too long"
