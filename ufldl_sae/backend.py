@@ -11,7 +11,10 @@ evaluation, through :func:`from_host` and :func:`to_host`. The data stay on the 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -107,3 +110,45 @@ def from_host(a: np.ndarray, xp: ModuleType, *, dtype: Any = None, device: Any =
 def device_of(x: Any) -> Any:
     """The device an array lives on (``array_api_compat.device``)."""
     return array_api_compat.device(x)
+
+
+#: Below this many multiply-adds per product (hidden x visible x m), one BLAS thread is faster
+#: than two: the products are too small to split, and a second thread costs its wake-up.
+SMALL_PRODUCT = 5e7
+
+
+def default_blas_threads(visible_size: int, hidden_size: int, m: int) -> int:
+    """NumPy's BLAS thread count for a problem: 1 when small, every available core otherwise.
+
+    The environment variable ``UFLDL_SAE_BLAS_THREADS`` overrides the choice.
+    """
+    override = os.environ.get("UFLDL_SAE_BLAS_THREADS")
+    if override:
+        return max(1, int(override))
+    if visible_size * hidden_size * m < SMALL_PRODUCT:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+@contextlib.contextmanager
+def blas_threads(numpy_threads: int) -> Iterator[None]:
+    """Pin the BLAS libraries for the length of a run, then restore them.
+
+    NumPy and SciPy each load their own OpenBLAS. SciPy's serves only L-BFGS-B's vector
+    operations, so it gets one thread; left at its default, its idle threads spin against
+    NumPy's and the classic exercise runs several times slower. NumPy's gets
+    ``numpy_threads`` (see :func:`default_blas_threads`). Libraries are told apart by their
+    file paths (threadpoolctl), since both report themselves as "openblas".
+    """
+    import threadpoolctl
+
+    controllers = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
+    saved = [(c, c.num_threads) for c in controllers]
+    try:
+        for c in controllers:
+            c.set_num_threads(1 if "scipy" in os.path.basename(os.path.dirname(c.filepath))
+                              else numpy_threads)  # fmt: skip
+        yield
+    finally:
+        for c, n in saved:
+            c.set_num_threads(n)

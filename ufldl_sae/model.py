@@ -13,6 +13,7 @@ the same lines run on NumPy, CuPy and ``array_api_strict``. The computation runs
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from .backend import array_namespace, to_host
@@ -46,14 +47,17 @@ class CostTerms(NamedTuple):
 def sigmoid(z: Any) -> Any:
     r"""The logistic function :math:`f(z) = 1 / (1 + e^{-z})`, without overflow.
 
-    The textbook form overflows in ``exp(-z)`` for very negative ``z`` (NumPy warns there). With
-    :math:`e = e^{-|z|} \in (0, 1]` it becomes :math:`1/(1+e)` for :math:`z \ge 0` and
-    :math:`e/(1+e)` for :math:`z < 0`: both exact rewrites, neither overflows, and the limits
-    0 and 1 are reached cleanly, never as NaN.
+    The textbook form overflows in :math:`e^{-z}` once :math:`-z` exceeds the log of the
+    largest float (709.8 in float64, 88.7 in float32), and NumPy warns there. Clipping ``z``
+    from below one unit above minus that log keeps the exponential finite: the result is the
+    textbook value bit for bit down to the clip, and below it (where the true value is under
+    1e-307, or 1e-38 in float32) it stays at that tiny positive value instead of 0.
+    At the other end it reaches exactly 1, and nothing downstream ever sees NaN. Three passes
+    over the array (clip, exp, divide), as cheap as the unguarded form.
     """
     xp = array_namespace(z)
-    e = xp.exp(-xp.abs(z))
-    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    lowest = 1.0 - math.log(xp.finfo(z.dtype).max)
+    return 1 / (1 + xp.exp(-xp.clip(z, min=lowest)))
 
 
 def forward(W1: Any, W2: Any, b1: Any, b2: Any, data: Any) -> tuple[Any, Any]:

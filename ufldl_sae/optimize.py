@@ -29,7 +29,7 @@ from typing import Any, TextIO
 import numpy as np
 import scipy.optimize
 
-from .backend import from_host, to_host
+from .backend import blas_threads, default_blas_threads, from_host, to_host
 from .model import check_problem, sparse_autoencoder_cost
 from .params import block_slices, theta_size
 from .validation import check_int, check_real
@@ -292,7 +292,8 @@ def train_sparse_autoencoder(
     there, in that dtype, while L-BFGS works in host float64. The arguments are validated once,
     here, so each evaluation skips the per-entry checks. ``theta0`` may be a host or device
     vector. ``cost_function`` replaces :func:`~ufldl_sae.model.sparse_autoencoder_cost` (same
-    seven arguments), e.g. with a student's own implementation.
+    seven arguments), e.g. with a student's own implementation. BLAS thread counts are chosen
+    for the problem's size while it runs (:func:`~ufldl_sae.backend.blas_threads`).
 
     Returns the :class:`LbfgsResult` of :func:`minimize_lbfgs`, whose ``theta`` is host float64.
     """
@@ -320,12 +321,14 @@ def train_sparse_autoencoder(
                 theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data
             )
 
-    return minimize_lbfgs(
-        host_objective(fun, xp, data.dtype, data.device),
-        theta0,
-        max_iter=max_iter,
-        history_size=history_size,
-        progress=progress,
-        callback=callback,
-        blocks=block_slices(visible_size, hidden_size),
-    )
+    threads = default_blas_threads(visible_size, hidden_size, data.shape[1])
+    with blas_threads(threads):
+        return minimize_lbfgs(
+            host_objective(fun, xp, data.dtype, data.device),
+            theta0,
+            max_iter=max_iter,
+            history_size=history_size,
+            progress=progress,
+            callback=callback,
+            blocks=block_slices(visible_size, hidden_size),
+        )

@@ -1,0 +1,251 @@
+"""The command line: ``ufldl-sae train | gradcheck | show | exercise | check``.
+
+``train`` runs the course's exercises end to end (``--preset patches``, the default, or
+``mnist``) and leaves a run folder; ``gradcheck`` runs the course's checks; ``show`` re-draws a
+run's figures. Mistakes in the command (a bad flag, a missing file) exit with status 2 and one
+line saying what was wrong, never a traceback; Ctrl-C during training exits with 130 after
+writing everything learned so far.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """A mistake in the command or its files: reported in one line, exit status 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _add_train(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train a sparse autoencoder (the course's exercises) and write a run folder",
+        description="Train the sparse autoencoder with L-BFGS. Presets: 'patches' (the sparse "
+        "autoencoder exercise: 8x8 whitened natural-image patches, 64-25-64) and 'mnist' (the "
+        "vectorization exercise: 784-196-784 on the first 10,000 MNIST digits). Every "
+        "hyperparameter can be overridden.",
+    )
+    p.add_argument("--preset", choices=["patches", "mnist"], default="patches")
+    p.add_argument("--hidden-size", type=_positive_int)
+    p.add_argument("--sparsity-param", type=float, help="target activation rho, in (0, 1)")
+    p.add_argument("--lambda", dest="lambda_", type=float, help="weight decay, >= 0")
+    p.add_argument("--beta", type=float, help="weight of the sparsity penalty, >= 0")
+    p.add_argument("--max-iter", type=_positive_int, help="L-BFGS iterations (course: 400)")
+    p.add_argument("--patch-size", type=_positive_int, help="patches preset: side in pixels")
+    p.add_argument("--num-patches", type=_positive_int, help="patches preset: how many")
+    p.add_argument("--num-images", type=_positive_int, help="mnist preset: first N digits")
+    p.add_argument("--images", help="patches preset: your own IMAGES.mat (or IMAGES_RAW.mat)")
+    p.add_argument(
+        "--unwhitened", action="store_true", help="patches preset: un-whitened embedded images"
+    )
+    p.add_argument("--mnist-dir", help="mnist preset: a folder holding the four MNIST files")
+    p.add_argument("--data-home", help="mnist preset: cache folder for the download")
+    p.add_argument("--backend", choices=["numpy", "cupy", "array_api_strict"], default="numpy")
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    p.add_argument("--seed", type=int, default=0, help="seed of the patches and the weights")
+    p.add_argument("--out", help="run folder to create (default: runs/<preset>-<time>)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
+    p.add_argument("--checkpoint-every", type=_positive_int, default=25)
+    p.add_argument("--progress-every", type=int, default=1, help="0: no progress lines")
+    p.add_argument("--cost", metavar="FILE.py[:FUNCTION]", help="train with your own cost function")
+    p.set_defaults(func=cmd_train)
+
+
+def _add_gradcheck(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "gradcheck",
+        help="the course's gradient checks, with a per-block report",
+        description="Check compute_numerical_gradient on the course's quadratic, then the "
+        "autoencoder's analytic gradient on a small problem (8x8 patches of the embedded "
+        "images), overall, per block and per term. Exit status 1 when a check fails.",
+    )
+    p.add_argument("--hidden-size", type=_positive_int, default=5)
+    p.add_argument("--num-patches", type=_positive_int, default=10)
+    p.add_argument("--sparsity-param", type=float, default=0.01)
+    p.add_argument("--lambda", dest="lambda_", type=float, default=1e-4)
+    p.add_argument("--beta", type=float, default=3.0)
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    p.add_argument("--backend", choices=["numpy", "cupy", "array_api_strict"], default="numpy")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_gradcheck)
+
+
+def _add_show(subparsers: Any) -> None:
+    p = subparsers.add_parser("show", help="re-draw a run's figures and print its summary")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.set_defaults(func=cmd_show)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ufldl-sae",
+        description="The sparse autoencoder of the CS294A notes, equation by equation.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train(subparsers)
+    _add_gradcheck(subparsers)
+    _add_show(subparsers)
+    try:
+        from .coursework.cli import register
+    except ImportError:
+        pass
+    else:
+        register(subparsers)
+    return parser
+
+
+def _config_from(args: argparse.Namespace) -> Any:
+    from .runs import RunConfig
+
+    if args.resume:
+        from .runs import read_config
+
+        config = read_config(Path(args.resume))
+        if args.max_iter is not None:
+            config = replace(config, max_iter=args.max_iter)
+        return config
+    return RunConfig.from_preset(
+        args.preset,
+        hidden_size=args.hidden_size,
+        sparsity_param=args.sparsity_param,
+        lambda_=args.lambda_,
+        beta=args.beta,
+        max_iter=args.max_iter,
+        patch_size=args.patch_size,
+        num_patches=args.num_patches,
+        num_images=args.num_images,
+        images=args.images,
+        whitened=not args.unwhitened,
+        mnist_dir=args.mnist_dir,
+        data_home=args.data_home,
+        backend=args.backend,
+        dtype=args.dtype,
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+        cost_function=args.cost,
+    )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .runs import new_run_dir, train_run
+
+    config = _config_from(args)
+    cost_function = None
+    if config.cost_function:
+        cost_function = _student_cost(config.cost_function)
+    run = Path(args.resume) if args.resume else new_run_dir(args.out, config.preset)
+    print(f"run folder: {run}", flush=True)
+    metrics = train_run(
+        config, run, verbose=max(args.progress_every, 0), resume=bool(args.resume),
+        cost_function=cost_function,
+    )  # fmt: skip
+    _print_summary(run, metrics)
+    return EXIT_INTERRUPTED if metrics["interrupted"] else 0
+
+
+def _student_cost(spec: str) -> Any:
+    try:
+        from .coursework.cli import load_student_function, quick_check
+    except ImportError as error:
+        raise UsageError(f"--cost needs the coursework module: {error}") from error
+    func = load_student_function(spec)
+    report = quick_check(func, "sparse_autoencoder_cost")
+    if not report.passed:
+        print(
+            "warning: your cost function does not pass the quick check; training with it "
+            "anyway. Run 'ufldl-sae check' on it to see why.",
+            file=sys.stderr,
+        )
+    return func
+
+
+def _print_summary(run: Path, metrics: dict[str, Any]) -> None:
+    terms = metrics["terms"]
+    print(
+        f"{metrics['status']}: cost {metrics['cost']:.6f} (reconstruction "
+        f"{terms['reconstruction']:.6f}, weight decay {terms['weight_decay']:.6f}, sparsity "
+        f"{terms['sparsity']:.6f}) after {metrics['iterations']} iterations, "
+        f"{metrics['evaluations']} evaluations, {metrics['wall_time_s']:.1f} s"
+    )
+    s = metrics["sparsity"]
+    print(
+        f"mean hidden activation {s['rho_hat_mean']:.4f} (target {s['rho']}), "
+        f"{100 * s['fraction_active']:.1f}% of activations above {s['threshold']}"
+    )
+    print(f"optimizer: {metrics['message']}")
+    print(f"figures and files in {run}/")
+
+
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    from .backend import from_host, get_dtype, get_namespace
+    from .data import load_natural_images, normalize_data, sample_images
+    from .gradcheck import check_numerical_gradient, gradient_check
+    from .params import initialize_parameters
+
+    print("1. compute_numerical_gradient on h(x) = x1^2 + 3 x1 x2 at (4, 10):")
+    quadratic = check_numerical_gradient(verbose=True)
+    rng = np.random.default_rng(args.seed)
+    patches = normalize_data(sample_images(load_natural_images(), 8, args.num_patches, rng))
+    theta = initialize_parameters(args.hidden_size, 64, rng)
+    xp = get_namespace(args.backend)
+    dtype = get_dtype(xp, args.dtype)
+    print(
+        f"\n2. sparse_autoencoder_cost, 64-{args.hidden_size}-64 on {args.num_patches} "
+        f"patches, lambda {args.lambda_:g}, rho {args.sparsity_param:g}, beta {args.beta:g}, "
+        f"{args.backend}:"
+    )
+    report = gradient_check(
+        from_host(theta, xp, dtype=dtype), 64, args.hidden_size, args.lambda_,
+        args.sparsity_param, args.beta, from_host(patches, xp, dtype=dtype),
+    )  # fmt: skip
+    print(report)
+    return 0 if quadratic < 1e-9 and report.passed else 1
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .runs import show_run
+
+    run = Path(args.run_dir)
+    metrics = show_run(run)
+    _print_summary(run, metrics)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``ufldl-sae`` and ``python -m ufldl_sae``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (UsageError, ValueError, FileNotFoundError, FileExistsError, OSError) as error:
+        print(f"ufldl-sae {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
