@@ -513,3 +513,40 @@ def test_batch_reports_hang_crash_and_exit_and_goes_on(tmp_path, capsys):
 def test_grade_one_in_a_subprocess(tmp_path):
     graded = grade(str(write(tmp_path, correct_cost())), speed=False)
     assert graded.status == 0 and graded.report.passed
+
+
+def test_report_round_trips_through_json(tmp_path):
+    path = write(tmp_path, edit(correct_cost(), COST_MISTAKES["weight-decay-without-half"][0]))
+    report = check_file(path, speed=False)
+    again = type(report).from_dict(json.loads(report.to_json()))
+    assert again.codes == report.codes and again.passed is False
+    assert str(again).splitlines()[1].startswith("  FAIL weight-decay-without-half")
+
+
+def test_exercise_is_inferred_or_refused():
+    def helper(*args):
+        return None
+
+    with pytest.raises(ValueError, match="cannot tell"):
+        check(helper)
+    with pytest.raises(ValueError, match="several functions"):
+        check(helper, "sparse-autoencoder")
+    with pytest.raises(ValueError, match="unknown exercise"):
+        check(helper, "pca")
+    assert check(helper, "compute-numerical-gradient").error_codes == ["numgrad-wrong-shape"]
+
+
+def test_student_code_error_is_a_value_error_for_train_cost(tmp_path):
+    # ``ufldl-sae train --cost`` turns ValueError into one line and exit status 2.
+    path = write(tmp_path, "x = (\n", "student.py")
+    with pytest.raises(ValueError, match="line 1"):
+        load_student_function(str(path))
+
+
+def test_registered_in_the_package_command_line(tmp_path, capsys):
+    cli = pytest.importorskip("ufldl_sae.cli")
+    if not hasattr(cli, "main"):
+        pytest.skip("ufldl_sae.cli has no main yet")
+    assert cli.main(["exercise", "init", str(tmp_path / "ex")]) == 0
+    assert (tmp_path / "ex" / "sparse_autoencoder_cost.py").is_file()
+    assert "wrote" in capsys.readouterr().out

@@ -16,8 +16,22 @@ import json
 import sys
 from pathlib import Path
 
+from .checker import check, quick_check
 from .exercise import EXERCISE_FILES, init_exercise
 from .grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT, grade_many
+from .loader import StudentCodeError, load_student_function
+
+#: What ``ufldl_sae.cli`` uses: ``register`` for the subcommands, and for ``train --cost`` the
+#: loader (raising :class:`StudentCodeError`, a ``ValueError``) and the quick check.
+__all__ = [
+    "StudentCodeError",
+    "check",
+    "check_handler",
+    "exercise_handler",
+    "load_student_function",
+    "quick_check",
+    "register",
+]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -25,8 +25,11 @@ from typing import Any
 KNOWN_FUNCTIONS = ("sample_patches", "sparse_autoencoder_cost", "compute_numerical_gradient")
 
 
-class StudentCodeError(Exception):
+class StudentCodeError(ValueError):
     """The student's file cannot be imported, or the function asked for is not in it.
+
+    A ``ValueError``, so that a command line that turns ``ValueError`` into exit status 2 (as
+    ``ufldl-sae train --cost`` does) reports it in one line without a Python traceback.
 
     Attributes
     ----------

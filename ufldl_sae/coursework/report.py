@@ -9,6 +9,7 @@ the block of theta (``W1``, ``W2``, ``b1``, ``b2``), the term of the cost (``dat
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -41,7 +42,12 @@ class Finding:
         tag = "FAIL" if self.severity == ERROR else "note"
         place = ", ".join(f"{k} {v}" for k, v in self.where.items())
         head = f"  {tag} {self.code}" + (f"  [{place}]" if place else "")
-        body = "\n".join("      " + line for line in self.message.splitlines())
+        body = "\n".join(
+            textwrap.fill(line, width=98, initial_indent="      ", subsequent_indent="      ")
+            if not line.startswith(" ")  # keep traceback lines as they are
+            else "      " + line
+            for line in self.message.splitlines()
+        )
         return f"{head}\n{body}"
 
 
