@@ -176,8 +176,17 @@ def whiten_images(
     return white * np.sqrt(target_variance / mean_variance)
 
 
-def _embedded_file() -> Any:
-    return importlib.resources.files("ufldl_sae.embedded") / NATURAL_IMAGES_FILE
+def _read_embedded(*keys: str) -> dict[str, np.ndarray]:
+    """Arrays of the embedded ``.npz``, read without pickle; a clear error if lzma is missing."""
+    resource = importlib.resources.files("ufldl_sae.embedded") / NATURAL_IMAGES_FILE
+    with resource.open("rb") as handle, np.load(handle, allow_pickle=False) as npz:
+        try:
+            return {key: npz[key] for key in keys}
+        except RuntimeError as error:  # zipfile: "Compression requires the (missing) lzma module"
+            raise RuntimeError(
+                f"{NATURAL_IMAGES_FILE} is LZMA-compressed and this Python lacks the lzma "
+                f"module ({error}); use a Python built with liblzma"
+            ) from error
 
 
 def _decode(rowdiff: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
@@ -210,16 +219,14 @@ def load_natural_images(whitened: bool = True) -> np.ndarray:
     if not isinstance(whitened, bool):
         raise ValueError(f"whitened must be True or False, got {whitened!r}")
     key = "whitened" if whitened else "raw"
-    with _embedded_file().open("rb") as handle, np.load(handle, allow_pickle=False) as npz:
-        rowdiff = npz[f"{key}_rowdiff"]  # (images, rows, cols)
-        images = _decode(rowdiff, npz[f"{key}_scale"], npz[f"{key}_offset"])
+    stored = _read_embedded(f"{key}_rowdiff", f"{key}_scale", f"{key}_offset")
+    images = _decode(*stored.values())  # (images, rows, cols)
     return np.ascontiguousarray(images.transpose(1, 2, 0))  # (rows, cols, images)
 
 
 def natural_images_metadata() -> dict[str, Any]:
     """Sources, licences, SHA-256 checksums and recipe parameters of the embedded images."""
-    with _embedded_file().open("rb") as handle, np.load(handle, allow_pickle=False) as npz:
-        return json.loads(str(npz["metadata"][()]))
+    return json.loads(str(_read_embedded("metadata")["metadata"][()]))
 
 
 # --------------------------------------------------------------------------------------------
