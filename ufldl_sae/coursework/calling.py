@@ -88,3 +88,13 @@ def call_student(func: Callable[..., Any], *args: Any, what: str = "your functio
         raise
     except BaseException as error:  # noqa: BLE001 - SystemExit from student code included
         raise StudentFailed(describe_failure(func, error, what)) from None
+
+
+def as_float_array(value: Any) -> np.ndarray | None:
+    """The student's result as a float64 array, or None when it is not numbers at all."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None

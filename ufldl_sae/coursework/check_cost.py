@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from ..gradcheck import compute_numerical_gradient, relative_difference
 from ..model import sparse_autoencoder_cost
 from ..params import BLOCKS, block_slices, initialize_parameters
-from .calling import StudentFailed, call_student
+from .calling import StudentFailed, as_float_array, call_student
 from .mistakes import MISTAKES, variant_cost
 from .report import NOTE, Finding
 
@@ -130,11 +130,16 @@ def normalize_result(value: Any, n: int) -> tuple[Result | None, list[Finding]]:
         ]
     cost, grad = value
     findings = []
-    try:
-        cost_array = np.asarray(cost, dtype=np.float64)
-        grad_array = np.asarray(grad, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        return None, [Finding("wrong-return", f"cost and grad must be numbers: {error}")]
+    cost_array, grad_array = as_float_array(cost), as_float_array(grad)
+    if cost_array is None or grad_array is None:
+        which = "cost" if cost_array is None else "grad"
+        return None, [
+            Finding(
+                "wrong-return",
+                f"The {which} you returned cannot be read as numbers "
+                f"(it is a {type(cost if cost_array is None else grad).__name__}).",
+            )
+        ]
     if cost_array.size != 1:
         return None, [
             Finding(
@@ -298,14 +303,15 @@ def where_wrong(results: Results, p: int = 0) -> list[dict[str, Any]]:
     student = term_values(results, p)
     correct = term_values({}, p)
     slices = block_slices(problem.visible, problem.hidden)
+    full_cost, full_grad = reference(problem, problem.settings()["full cost"], frozenset())
     found = []
     for term in TERMS:
         (s_cost, s_grad), (r_cost, r_grad) = student[term], correct[term]
-        if cost_difference(s_cost, r_cost) > AGREE:
+        if abs(s_cost - r_cost) > AGREE * (abs(s_cost) + abs(r_cost) + 1e-6 * abs(full_cost)):
             found.append({"term": term, "block": "cost", "student": s_cost, "expected": r_cost})
         for block in BLOCKS:
             s, r = s_grad[slices[block]], r_grad[slices[block]]
-            diff = relative_difference(s, r)
+            diff = floored_difference(s, r, 1e-6 * float(np.linalg.norm(full_grad)))
             if diff > AGREE:
                 k = int(np.argmax(np.abs(s - r)))
                 rows = {"W1": problem.hidden, "W2": problem.visible}.get(block)
@@ -323,15 +329,15 @@ def where_wrong(results: Results, p: int = 0) -> list[dict[str, Any]]:
     return found
 
 
-def consistency_difference(numerical: np.ndarray, analytic: np.ndarray, scale: float) -> float:
-    """||n - g|| relative to ||n + g||, floored at 1e-3 of ``scale`` (the full gradient's norm).
+def floored_difference(a: np.ndarray, b: np.ndarray, floor: float) -> float:
+    """||a - b|| relative to ||a + b|| + ``floor``.
 
-    A term's contribution to a block can be exactly zero (weight decay on the biases), where the
-    plain ratio would compare rounding noise with rounding noise; the floor keeps such blocks
-    quiet unless the student's gradient puts something real there.
+    A term's contribution to a block can be exactly zero (weight decay in the biases), where
+    the plain ratio would compare rounding noise with rounding noise; the floor, a small share of
+    the whole gradient's norm, keeps such blocks quiet unless something real is there.
     """
-    numerator = float(np.linalg.norm(numerical - analytic))
-    denominator = float(np.linalg.norm(numerical + analytic)) + 1e-3 * scale
+    numerator = float(np.linalg.norm(a - b))
+    denominator = float(np.linalg.norm(a + b)) + floor
     return 0.0 if numerator == 0.0 else numerator / max(denominator, np.finfo(float).tiny)
 
 
@@ -364,11 +370,9 @@ def self_consistency(func: CostFunction, p: int = 0) -> dict[str, dict[str, floa
         if term != "data term":
             numerical, grad = numerical - base_num, grad - base_grad
         full = pairs[term][0]
+        floor = 1e-3 * float(np.linalg.norm(full))
         out[term] = {
-            name: consistency_difference(
-                numerical[s], grad[s], float(np.linalg.norm(full[s])) + float(np.linalg.norm(full))
-            )
-            for name, s in slices.items()
+            name: floored_difference(numerical[s], grad[s], floor) for name, s in slices.items()
         }
     return out
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..gradcheck import relative_difference, simple_quadratic_function
-from .calling import StudentFailed, call_student
+from .calling import StudentFailed, as_float_array, call_student
 from .report import NOTE, Finding
 
 #: Relative difference to the exact gradient below which a numerical gradient is right: the
@@ -48,7 +48,9 @@ def _run(func: Callable[..., Any], J: Callable[..., Any], theta: np.ndarray) -> 
 
 
 def _as_vector(value: Any, n: int) -> tuple[np.ndarray | None, list[Finding]]:
-    numgrad = np.asarray(value, dtype=np.float64)
+    numgrad = as_float_array(value)
+    if numgrad is None:
+        numgrad = np.empty(0)  # reported below as the wrong shape
     if numgrad.shape == (n, 1):
         note = Finding(
             "grad-column-vector",

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .calling import StudentFailed, call_student
+from .calling import StudentFailed, as_float_array, call_student
 from .report import NOTE, Finding
 
 #: Small images, patch size and draws: 4 corners per axis x 3 images = 48 cases, each drawn
@@ -55,8 +55,16 @@ def check_sample_patches(func: Callable[..., Any]) -> list[Finding]:
                 "instead of writing into the images.",
             )
         )
-    patches = np.asarray(patches, dtype=np.float64)
+    patches = as_float_array(patches)
     expected = (PATCH * PATCH, DRAWS)
+    if patches is None:
+        return findings + [
+            Finding(
+                "patches-wrong-shape",
+                f"sample_patches must return an array of numbers of shape {expected}; what it "
+                "returned cannot be read as one (a list of arrays of different sizes?).",
+            )
+        ]
     if patches.shape != expected:
         hint = (
             " It looks transposed: one patch per COLUMN, as the course's patches(:, i)."

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .checker import failure_report
 from .report import CheckReport, Finding
+from .runner import guess_task
 
 #: Default limits per submission: a looped cost at the exercise's size takes a few seconds, and
 #: the check itself under 10 s; NumPy and the data fit easily in 2 GiB of address space.
@@ -111,7 +112,9 @@ def grade(
                 "loop, input() waiting for a keyboard, or a cost far too slow (a loop over "
                 "examples at the exercise's size, m = 10,000).",
             )
-            return Graded(failure_report(exercise or "unknown", spec, finding, time_limit), 1)
+            return Graded(
+                failure_report(exercise or guess_task(spec), spec, finding, time_limit), 1
+            )
         seconds = time.perf_counter() - start
         if result.is_file():
             payload = json.loads(result.read_text())
@@ -147,7 +150,7 @@ def _crash_report(
         f"The process checking this submission {how}."
         + (f" Its last output:\n{tail}" if tail else ""),
     )
-    return failure_report(exercise or "unknown", spec, finding, seconds)
+    return failure_report(exercise or guess_task(spec), spec, finding, seconds)
 
 
 def grade_many(

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from .checker import check, failure_report
+from .checker import check, failure_report, task_name
 from .loader import StudentCodeError, load_student_function, split_spec
 from .report import CheckReport, Finding
 
@@ -30,7 +30,13 @@ def import_failure(spec: str, error: StudentCodeError, exercise: str | None) -> 
         line = f" (line {error.lineno})" if error.lineno is not None else ""
         message = f"The file could not be imported{line}:\n{error.details}"
     finding = Finding(error.code, message, where=where)
-    return failure_report(exercise or "unknown", spec, finding)
+    return failure_report(exercise or guess_task(spec), spec, finding)
+
+
+def guess_task(spec: str) -> str:
+    """The function a spec is about, from its name or its file's name, for failure reports."""
+    path, name = split_spec(spec)
+    return task_name(name or path.stem) or "unknown"
 
 
 def run_one(spec: str, exercise: str | None, speed: bool = True) -> tuple[CheckReport, int]:
@@ -45,7 +51,7 @@ def run_one(spec: str, exercise: str | None, speed: bool = True) -> tuple[CheckR
         report = check(func, exercise, speed=speed)
     except ValueError as error:  # the exercise cannot be told
         finding = Finding("unknown-exercise", str(error))
-        return failure_report(exercise or "unknown", spec, finding), 2
+        return failure_report(exercise or guess_task(spec), spec, finding), 2
     report.source = f"{path}:{name or func.__name__}"
     report.seconds = time.perf_counter() - start
     return report, 0 if report.passed else 1
