@@ -11,6 +11,8 @@ next to the code:
 (3289,)
 """
 
+from .coursework import check
+from .estimator import SparseAutoencoder
 from .gradcheck import (
     check_numerical_gradient,
     compute_numerical_gradient,
@@ -32,6 +34,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CostTerms",
+    "SparseAutoencoder",
+    "check",
     "LbfgsResult",
     "NonFiniteError",
     "SaturatedUnitsError",

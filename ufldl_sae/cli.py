@@ -163,16 +163,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _student_cost(spec: str) -> Any:
-    try:
-        from .coursework.cli import load_student_function, quick_check
-    except ImportError as error:
-        raise UsageError(f"--cost needs the coursework module: {error}") from error
-    func = load_student_function(spec)
+    from .coursework import load_student_function, quick_check
+
+    func = load_student_function(spec)  # StudentCodeError (a ValueError): exit 2, one message
     report = quick_check(func, "sparse_autoencoder_cost")
     if not report.passed:
+        print(report, file=sys.stderr)
         print(
-            "warning: your cost function does not pass the quick check; training with it "
-            "anyway. Run 'ufldl-sae check' on it to see why.",
+            f"warning: {spec} does not pass the quick check above; training with it anyway, "
+            f"so you can see what it learns. 'ufldl-sae check {spec}' tells you more.",
             file=sys.stderr,
         )
     return func

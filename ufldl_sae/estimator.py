@@ -129,6 +129,21 @@ class SparseAutoencoder:
             setattr(self, name, value)
         return self
 
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn (>= 1.6) asks every estimator for its tags; only it ever calls this,
+        so importing scikit-learn here adds no dependency. An unsupervised transformer."""
+        from sklearn.utils import Tags, TargetTags, TransformerTags
+
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(preserves_dtype=["float64"]),
+        )
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """Fit, then encode ``X`` (what a ``Pipeline`` calls on an intermediate step)."""
+        return self.fit(X, y, **fit_params).transform(X)
+
     def __repr__(self) -> str:
         defaults = SparseAutoencoder().get_params()
         changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
