@@ -399,6 +399,11 @@ def test_init_never_overwrites_and_vectorization_exercise(tmp_path):
     assert len(written) == 3
     written, _ = init_exercise(tmp_path / "v", "vectorization")
     assert {p.name for p in written} == {"README.md", "sparse_autoencoder_cost.py"}
+    starter = (tmp_path / "v" / "sparse_autoencoder_cost.py").read_text()
+    assert starter.startswith('r"""Vectorization exercise')
+    (tmp_path / "v" / "sparse_autoencoder_cost.py").write_text(fill(starter, COST_SOLUTION))
+    filled = check_file(tmp_path / "v" / "sparse_autoencoder_cost.py", exercise="vectorization")
+    assert filled.passed and filled.findings == []
     readme = (tmp_path / "v" / "README.md").read_text()
     assert "MNIST" in readme and "no" in readme and "sandbox" in readme
 
@@ -499,7 +504,7 @@ def test_batch_reports_hang_crash_and_exit_and_goes_on(tmp_path, capsys):
         folders[name].mkdir()
         write(folders[name], text)
     specs = [str(folders[name] / "sparse_autoencoder_cost.py") for name in texts]
-    argv = ["check", *specs, "--json", "--no-speed", "--time-limit", "6", "--memory-limit", "1024"]
+    argv = ["check", *specs, "--json", "--no-speed", "--time-limit", "6", "--memory-limit", "1536"]
     status, out = run_cli(argv, capsys)
     lines = [json.loads(line) for line in out.splitlines()]
     assert len(lines) == 5 and status == 2

@@ -26,6 +26,22 @@ EXERCISE_FILES: dict[str, dict[str, str]] = {
     },
 }
 
+#: Per exercise, edits of the shared templates' text (old -> new): the vectorization exercise
+#: reuses the cost's starter file under its own heading.
+RETITLE: dict[str, list[tuple[str, str]]] = {
+    "vectorization": [
+        (
+            "Exercise, step 2: the sparse autoencoder's cost J_sparse(W, b) and its gradient.",
+            "Vectorization exercise: J_sparse(W, b) and its gradient, with no loop over examples.",
+        ),
+        (
+            "Check your work:      ufldl-sae check sparse_autoencoder_cost.py\n",
+            "Check your work:      ufldl-sae check sparse_autoencoder_cost.py "
+            "--exercise vectorization\n",
+        ),
+    ],
+}
+
 #: The lines that open and close the student's block in every template.
 BEGIN_MARK, END_MARK = "# >>> YOUR CODE HERE", "# <<< END OF YOUR CODE"
 
@@ -41,7 +57,10 @@ def exercise_files(exercise: str = "sparse-autoencoder") -> dict[str, str]:
         raise ValueError(
             f"exercise must be one of {', '.join(sorted(EXERCISE_FILES))}, got {exercise!r}"
         )
-    return {target: template_text(source) for target, source in EXERCISE_FILES[exercise].items()}
+    files = {target: template_text(source) for target, source in EXERCISE_FILES[exercise].items()}
+    for old, new in RETITLE.get(exercise, []):
+        files = {name: text.replace(old, new) for name, text in files.items()}
+    return files
 
 
 def init_exercise(
