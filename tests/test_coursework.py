@@ -498,6 +498,7 @@ def test_batch_reports_hang_crash_and_exit_and_goes_on(tmp_path, capsys):
         "d_memory": "import numpy as np\n\ndef sparse_autoencoder_cost(*args):\n"
         "    return np.ones((1 << 30,)), None\n",
         "e_good": correct_cost(),
+        "f_input": "answer = input('lambda? ')\n",
     }
     for name, text in texts.items():
         folders[name] = tmp_path / name
@@ -507,10 +508,11 @@ def test_batch_reports_hang_crash_and_exit_and_goes_on(tmp_path, capsys):
     argv = ["check", *specs, "--json", "--no-speed", "--time-limit", "6", "--memory-limit", "1536"]
     status, out = run_cli(argv, capsys)
     lines = [json.loads(line) for line in out.splitlines()]
-    assert len(lines) == 5 and status == 2
+    assert len(lines) == 6 and status == 2
     codes = [line["findings"][0]["code"] if line["findings"] else None for line in lines]
-    assert codes == ["time-limit", "crashed", "import-error", "memory-limit", None]
-    assert [line["status"] for line in lines] == [1, 1, 2, 1, 0]
+    assert codes == ["time-limit", "crashed", "import-error", "memory-limit", None, "import-error"]
+    assert [line["status"] for line in lines] == [1, 1, 2, 1, 0, 2]
+    assert "EOFError" in lines[5]["findings"][0]["message"]
     assert "sys.exit(3)" in lines[2]["findings"][0]["message"]
     assert "SIGABRT" in lines[1]["findings"][0]["message"]
 

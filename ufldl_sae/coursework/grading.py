@@ -95,6 +95,7 @@ def grade(
         start = time.perf_counter()
         child = subprocess.Popen(
             command,
+            stdin=subprocess.DEVNULL,  # input() in a submission fails at once instead of waiting
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,

@@ -89,8 +89,9 @@ def student_traceback(error: BaseException, path: Path) -> tuple[str, int | None
 
 
 def import_student_file(path: Path) -> ModuleType:
-    """Execute the student's file as a new module (a unique name, never cached).
+    """Execute the student's file as a new module, under a fresh name each time.
 
+    The fresh name means a file edited between two checks in one notebook is read again.
     The file's folder is put first on ``sys.path`` during the import, so a student's own helper
     modules beside it are found, as MATLAB finds functions in the current folder.
     """
@@ -106,14 +107,17 @@ def import_student_file(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)
+    sys.modules[name] = module  # as a normal import does: dataclasses and pickle look it up
     try:
         spec.loader.exec_module(module)
     except SystemExit as error:  # sys.exit() at import time must not end the checker
-        details, lineno = student_traceback(error, path)
+        sys.modules.pop(name, None)
+        _, lineno = student_traceback(error, path)
         raise StudentCodeError(
             str(path), lineno, f"the file called sys.exit({error.code!r}) while being imported"
         ) from None
     except BaseException as error:  # noqa: BLE001 - any failure of the student's import
+        sys.modules.pop(name, None)
         if isinstance(error, KeyboardInterrupt):
             raise
         details, lineno = student_traceback(error, path)
