@@ -118,9 +118,10 @@ def normalize_result(value: Any, n: int) -> tuple[Result | None, list[Finding]]:
     Returns ``None`` for the result when it cannot be read (the findings say why).
     """
     if not isinstance(value, tuple | list) or len(value) != 2:
-        got = type(value).__name__ + (
-            f" of length {len(value)}" if hasattr(value, "__len__") else ""
-        )
+        try:
+            got = f"a {type(value).__name__} of length {len(value)}"
+        except TypeError:  # no length: a number, None, a 0-d array
+            got = f"a {type(value).__name__}"
         return None, [
             Finding(
                 "wrong-return",
