@@ -48,7 +48,9 @@ class StudentCodeError(ValueError):
     ) -> None:
         self.path, self.lineno, self.details, self.code = path, lineno, details, code
         where = f"{path}, line {lineno}" if lineno is not None else path
-        super().__init__(f"{where}: {details}")
+        # A traceback reads best on lines of its own; a one-line reason after a colon.
+        separator = "\n" if "\n" in details else ": "
+        super().__init__(f"{where}{separator}{details}")
 
 
 def split_spec(spec: str) -> tuple[Path, str | None]:
