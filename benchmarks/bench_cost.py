@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ufldl_sae.backend import blas_threads, default_blas_threads
+from ufldl_sae.backend import blas_threads, default_blas_threads, keep_freed_memory
 from ufldl_sae.model import sigmoid, sparse_autoencoder_cost
 from ufldl_sae.params import initialize_parameters, unpack
 
@@ -218,7 +218,9 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="full runs of both presets")
     args = parser.parse_args()
     peers = [p for p in args.peers.split(",") if p]
-    print(f"machine: {machine()}\n")
+    # What training does (optimize.train_sparse_autoencoder), for every row alike.
+    tuned = keep_freed_memory()
+    print(f"machine: {machine()}; malloc keeps freed memory: {tuned}\n")
     print("| shape | dtype | implementation | median ms | min ms | ratio to floor |")
     print("|---|---|---|---:|---:|---:|")
     for shape in args.shapes.split(","):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import sys
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -152,3 +153,37 @@ def blas_threads(numpy_threads: int) -> Iterator[None]:
     finally:
         for c, n in saved:
             c.set_num_threads(n)
+
+
+_ALLOCATOR_TUNED = False
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the OS.
+
+    One evaluation creates a dozen arrays of visible x m (63 MB each at 784 x 10,000). Above
+    glibc's mmap threshold each one is mapped fresh, page-faulted in and unmapped when freed,
+    which made every elementwise step 2-3 times slower than its arithmetic: a 784-196
+    evaluation on 10,000 digits took 380 ms instead of 290 ms. Raising the thresholds once per
+    process lets freed blocks be reused, the effect of a preallocated workspace without
+    changing a line of the math. The cost: the process keeps up to the peak of one evaluation
+    after training. Linux with glibc only (elsewhere nothing happens); set
+    ``UFLDL_SAE_KEEP_FREED_MEMORY=0`` to leave malloc alone. Returns True when applied.
+    """
+    global _ALLOCATOR_TUNED
+    if _ALLOCATOR_TUNED:
+        return True
+    if os.environ.get("UFLDL_SAE_KEEP_FREED_MEMORY", "1") == "0" or sys.platform != "linux":
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's <malloc.h>
+    one_gib = 1 << 30
+    _ALLOCATOR_TUNED = bool(libc.mallopt(M_MMAP_THRESHOLD, one_gib)) and bool(
+        libc.mallopt(M_TRIM_THRESHOLD, one_gib)
+    )
+    return _ALLOCATOR_TUNED

@@ -29,7 +29,13 @@ from typing import Any, TextIO
 import numpy as np
 import scipy.optimize
 
-from .backend import blas_threads, default_blas_threads, from_host, to_host
+from .backend import (
+    blas_threads,
+    default_blas_threads,
+    from_host,
+    keep_freed_memory,
+    to_host,
+)
 from .model import check_problem, sparse_autoencoder_cost
 from .params import block_slices, theta_size
 from .validation import check_int, check_real
@@ -293,7 +299,8 @@ def train_sparse_autoencoder(
     here, so each evaluation skips the per-entry checks. ``theta0`` may be a host or device
     vector. ``cost_function`` replaces :func:`~ufldl_sae.model.sparse_autoencoder_cost` (same
     seven arguments), e.g. with a student's own implementation. BLAS thread counts are chosen
-    for the problem's size while it runs (:func:`~ufldl_sae.backend.blas_threads`).
+    for the problem's size while it runs (:func:`~ufldl_sae.backend.blas_threads`), and malloc
+    is asked to reuse freed memory (:func:`~ufldl_sae.backend.keep_freed_memory`).
 
     Returns the :class:`LbfgsResult` of :func:`minimize_lbfgs`, whose ``theta`` is host float64.
     """
@@ -321,6 +328,7 @@ def train_sparse_autoencoder(
                 theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data
             )
 
+    keep_freed_memory()
     threads = default_blas_threads(visible_size, hidden_size, data.shape[1])
     with blas_threads(threads):
         return minimize_lbfgs(
