@@ -99,8 +99,23 @@ def to_host(x: Any) -> np.ndarray:
         return np.asarray(x)
     if array_api_compat.is_cupy_array(x):
         return x.get()
+    if array_api_compat.is_dask_array(x):
+        return np.asarray(x.compute())  # a lazy graph: computing it is the copy
     # Other CPU-side libraries (array_api_strict, torch on the CPU, ...) export through DLPack.
     return np.from_dlpack(x)
+
+
+def to_host_all(*arrays: Any) -> list[np.ndarray]:
+    """:func:`to_host` for several arrays at once; dask computes their shared graph only once.
+
+    The cost and the gradient share the whole forward pass: computing them one after the
+    other would run it twice on a lazy backend.
+    """
+    if arrays and all(array_api_compat.is_dask_array(x) for x in arrays):
+        import dask
+
+        return [np.asarray(x) for x in dask.compute(*arrays)]
+    return [to_host(x) for x in arrays]
 
 
 def from_host(a: np.ndarray, xp: ModuleType, *, dtype: Any = None, device: Any = None) -> Any:

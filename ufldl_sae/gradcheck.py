@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import array_namespace, dtype_name, from_host, to_host
+from .backend import array_namespace, device_of, dtype_name, from_host, to_host
 from .model import check_cost_arguments, sparse_autoencoder_cost
 from .params import BLOCKS, block_slices
 from .validation import check_int, check_real
@@ -113,7 +113,7 @@ def compute_numerical_gradient(
             total += weight * _cost_of(J(work))
         work[i] = original
         numgrad[k] = total / epsilon
-    return from_host(numgrad, xp, dtype=theta.dtype, device=theta.device)
+    return from_host(numgrad, xp, dtype=theta.dtype, device=device_of(theta))
 
 
 def relative_difference(numerical: Any, analytical: Any) -> float:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from .backend import array_namespace, to_host
+from .backend import array_namespace, device_of, to_host
 from .params import pack, theta_size, unpack
 from .validation import (
     check_finite,
@@ -113,7 +113,7 @@ def sparsity_cost(rho: float, rho_hat: Any, beta: float) -> Any:
     """
     xp = array_namespace(rho_hat)
     if beta == 0:
-        return xp.zeros((), dtype=rho_hat.dtype, device=rho_hat.device)
+        return xp.zeros((), dtype=rho_hat.dtype, device=device_of(rho_hat))
     return beta * xp.sum(kl_divergence(rho, rho_hat))
 
 

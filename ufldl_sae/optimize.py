@@ -32,9 +32,11 @@ import scipy.optimize
 from .backend import (
     blas_threads,
     default_blas_threads,
+    device_of,
     from_host,
     keep_freed_memory,
     to_host,
+    to_host_all,
 )
 from .model import check_problem, sparse_autoencoder_cost
 from .params import block_slices, theta_size
@@ -82,8 +84,8 @@ def host_objective(fun: Callable[[Any], tuple[Any, Any]], xp: Any, dtype: Any, d
     """Wrap a device objective ``fun(theta) -> (cost, grad)`` for SciPy's host float64 vectors."""
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        cost, grad = fun(from_host(theta, xp, dtype=dtype, device=device))
-        return float(cost), to_host(grad).astype(np.float64, copy=False)
+        cost, grad = to_host_all(*fun(from_host(theta, xp, dtype=dtype, device=device)))
+        return float(cost), grad.astype(np.float64, copy=False)
 
     return objective
 
@@ -332,7 +334,7 @@ def train_sparse_autoencoder(
     threads = default_blas_threads(visible_size, hidden_size, data.shape[1])
     with blas_threads(threads):
         return minimize_lbfgs(
-            host_objective(fun, xp, data.dtype, data.device),
+            host_objective(fun, xp, data.dtype, device_of(data)),
             theta0,
             max_iter=max_iter,
             history_size=history_size,
