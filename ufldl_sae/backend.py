@@ -134,16 +134,23 @@ SMALL_PRODUCT = 5e7
 
 
 def default_blas_threads(visible_size: int, hidden_size: int, m: int) -> int:
-    """NumPy's BLAS thread count for a problem: 1 when small, every available core otherwise.
+    """NumPy's BLAS thread count for a problem: 1 when small, the idle cores otherwise.
 
-    The environment variable ``UFLDL_SAE_BLAS_THREADS`` overrides the choice.
+    Small products are not worth splitting. Large ones are, but only onto cores that are free:
+    an OpenBLAS thread that has to share its core with another busy process spins while it
+    waits, and a 64-25 evaluation on 200,000 patches took 2.7 s with two threads against 0.5 s
+    with one while another process held the second core. So large problems get as many
+    threads as there are cores minus the one-minute load average (at least 1). The
+    environment variable ``UFLDL_SAE_BLAS_THREADS`` overrides the choice.
     """
     override = os.environ.get("UFLDL_SAE_BLAS_THREADS")
     if override:
         return max(1, int(override))
     if visible_size * hidden_size * m < SMALL_PRODUCT:
         return 1
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
+    return max(1, min(cores, cores - busy))
 
 
 @contextlib.contextmanager
