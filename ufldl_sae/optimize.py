@@ -11,10 +11,11 @@ theta seen, and an error naming the evaluation and the parameter when a cost or 
 being finite.
 
 Defaults follow ``train.m``: 400 iterations. The history size (L-BFGS "corrections") is 100,
-minFunc's default ``Corr``, where SciPy's own default is 10: with 10 the classic exercise ends
-about 2% higher after 400 iterations, because the curvature of the 3,289-dimensional problem
-is poorly captured by 10 pairs. The tolerances mirror minFunc's ``optTol`` (1e-5 on the
-gradient) and ``progTol`` (1e-9 on the change in cost).
+minFunc's default ``Corr``, where SciPy's own default is 10. Measured on the classic exercise
+(400 iterations, seeds 0 and 1): 10 pairs end at 0.3941 and 0.3936, 100 pairs at 0.3909 and
+0.3908, so the course's choice is kept; it costs L-BFGS-B more time per iteration, which
+``history_size`` trades back where speed matters more. The tolerances mirror minFunc's
+``optTol`` (1e-5 on the gradient) and ``progTol`` (1e-9 on the change in cost).
 """
 
 from __future__ import annotations
