@@ -98,6 +98,7 @@ def test_an_interrupted_run_keeps_its_theta_and_resumes(tmp_path, monkeypatch):
     [
         (["train", "--sparsity-param", "2"], "sparsity_param must be a real number in (0, 1)"),
         (["train", "--images", "/no/such/IMAGES.mat"], "/no/such/IMAGES.mat"),
+        (["train", "--preset", "mnist", "--mnist-dir", "/no/such/mnist"], "/no/such/mnist"),
         (["train", "--resume", "/no/such/run"], "config.json is missing"),
         (["show", "/no/such/run"], "config.json is missing"),
     ],
@@ -108,6 +109,7 @@ def test_bad_input_exits_2_with_a_message(argv, message, capsys, tmp_path):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()  # nothing is created when the input is wrong
 
 
 def test_bad_flags_exit_2(capsys):

@@ -152,14 +152,30 @@ def cmd_train(args: argparse.Namespace) -> int:
     cost_function = None
     if config.cost_function:
         cost_function = _student_cost(config.cost_function)
+    data = _training_data(config)  # before the run folder: a missing file leaves nothing behind
     run = Path(args.resume) if args.resume else new_run_dir(args.out, config.preset)
     print(f"run folder: {run}", flush=True)
     metrics = train_run(
         config, run, verbose=max(args.progress_every, 0), resume=bool(args.resume),
-        cost_function=cost_function,
+        cost_function=cost_function, data=data,
     )  # fmt: skip
     _print_summary(run, metrics)
     return EXIT_INTERRUPTED if metrics["interrupted"] else 0
+
+
+def _training_data(config: Any) -> np.ndarray:
+    from .data import MnistDownloadError
+    from .runs import prepare_data
+
+    try:
+        return prepare_data(config)
+    except MnistDownloadError as error:
+        raise UsageError(
+            f"{error}\nMNIST could not be downloaded. If you have the four files "
+            "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
+            "t10k-labels-idx1-ubyte.gz), pass their folder with --mnist-dir DIR; otherwise check "
+            "the network, or set UFLDL_SAE_DATA_HOME to where they are cached."
+        ) from error
 
 
 def _student_cost(spec: str) -> Any:

@@ -243,13 +243,16 @@ def train_run(
     verbose: int = 1,
     resume: bool = False,
     cost_function: Callable[..., Any] | None = None,
+    data: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Train (or continue) the run in ``run``; write every artifact; return the metrics.
 
-    Ctrl-C stops within one evaluation: the best theta so far and all artifacts are written and
-    the metrics say ``"interrupted": true``.
+    ``data`` is :func:`prepare_data`'s result when the caller already has it. Ctrl-C stops
+    within one evaluation: the best theta so far and all artifacts are written and the metrics
+    say ``"interrupted": true``.
     """
-    data = prepare_data(config)
+    if data is None:
+        data = prepare_data(config)
     theta0, done, elapsed = None, 0, 0.0
     if resume:
         theta0, done, elapsed = load_checkpoint(run)
