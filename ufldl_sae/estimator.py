@@ -150,7 +150,8 @@ class SparseAutoencoder:
         return f"SparseAutoencoder({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     # -- validation -----------------------------------------------------------------------------
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
+        """Validate the constructor's arguments (``fit`` does it first; callers may do it early)."""
         check_int("hidden_size", self.hidden_size)
         check_real("sparsity_param", self.sparsity_param, low=0, high=1, low_open=True,
                    high_open=True)  # fmt: skip
@@ -205,7 +206,7 @@ class SparseAutoencoder:
         ends the run). ``cost_function`` replaces the package's cost (a student's own).
         Ctrl-C ends the run with the best parameters so far (``result_.interrupted``).
         """
-        self._check_params()
+        self.check_params()
         X = self._check_X(X)
         visible, hidden = X.shape[1], self.hidden_size
         data = self._device_columns(X)
