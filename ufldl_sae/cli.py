@@ -146,9 +146,7 @@ def _config_from(args: argparse.Namespace) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .runs import new_run_dir, train_run
-
-    from .runs import model_for
+    from .runs import model_for, new_run_dir, train_run
 
     config = _config_from(args)
     model_for(config, config.max_iter, 0).check_params()  # bad values: exit 2, nothing written
