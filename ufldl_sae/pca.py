@@ -83,13 +83,16 @@ def pca_basis(x: Any) -> tuple[Any, Any]:
         Eigenvectors of :math:`\Sigma` as columns, largest eigenvalue first.
     s : array of shape (n,)
         The eigenvalues :math:`\lambda_1 \ge \dots \ge \lambda_n \ge 0` (the variance of each
-        rotated coordinate); rounding can leave tiny negative values, which are set to 0.
+        rotated coordinate). A zero eigenvalue comes out of the solver as rounding noise, of
+        either sign, up to about :math:`n \varepsilon \lambda_1`; values below that bound are
+        set to exactly 0, so that whitening can tell them apart from real variance.
     """
     xp = _namespace("x", x)
     eigenvalues, eigenvectors = xp.linalg.eigh(covariance(x))  # ascending order
-    s = xp.flip(eigenvalues)
-    U = xp.flip(eigenvectors, axis=1)
-    return U, xp.where(s > 0, s, xp.zeros_like(s))
+    s = xp.flip(eigenvalues)  # (n,), largest first
+    U = xp.flip(eigenvectors, axis=1)  # (n, n), columns in the same order
+    noise = x.shape[0] * xp.finfo(x.dtype).eps * s[0]
+    return U, xp.where(s > noise, s, xp.zeros_like(s))
 
 
 def pca_rotate(x: Any, U: Any) -> Any:
