@@ -1,23 +1,24 @@
 """The course's exercises after the sparse autoencoder, each end to end with a run folder.
 
-=================  =====================================================================
-function           exercise (course file)
-=================  =====================================================================
-:func:`run_softmax`     softmax regression on MNIST (``softmaxExercise.m``): 784 -> 10
-:func:`run_self_taught` self-taught learning (``stlExercise.m``): features learned on digits
-                        5-9, a softmax on those features of digits 0-4
-:func:`run_stacked`     stacked autoencoder (``stackedAEExercise.m``): 784 -> 200 -> 200 ->
-                        softmax, greedy pretraining, then fine-tuning of the whole network
-:func:`run_pca`         PCA and whitening (``pca_gray.m``) on 12 x 12 raw image patches
-=================  =====================================================================
+* :func:`run_softmax`: softmax regression on MNIST pixels, 784 -> 10 (``softmaxExercise.m``);
+* :func:`run_self_taught`: self-taught learning (``stlExercise.m``): features learned from the
+  digits 5-9, a softmax on those features of the digits 0-4;
+* :func:`run_stacked`: the stacked autoencoder (``stackedAEExercise.m``), 784 -> 200 -> 200 ->
+  softmax, greedy pretraining, then fine-tuning of the whole network;
+* :func:`run_pca`: PCA, PCA whitening and ZCA whitening of 12 x 12 raw image patches
+  (``pca_gray.m``).
 
 Each loads the data, trains with the course's defaults (every size can be made smaller, so that
 tests run in seconds), measures the accuracy on held-out digits and writes a run folder:
 
-``config.json``   every setting; ``history.csv`` one line per L-BFGS iteration of each stage;
-``theta.npz``     the learned parameters of each stage; ``metrics.json`` accuracies, costs,
-                  iterations and wall times; figures: the learned features, a confusion matrix
-                  (``confusion.png``), the cost of each stage (``loss-<stage>.png``).
+* ``config.json``: every setting;
+* ``history.csv``: one line per L-BFGS iteration of each stage (autoencoders, softmax,
+  fine-tuning), with the stage's name;
+* ``theta.npz``: the learned parameters of each stage;
+* ``metrics.json``: accuracies (with the course's figures beside them), costs, iterations and
+  wall times;
+* figures: the learned features (``weights.png``), a confusion matrix (``confusion.png``), the
+  cost of each stage (``loss-<stage>.png``).
 
 Labels are the digits themselves, classes ``0 .. 9`` (the course's MATLAB code maps digit 0 to
 class 10). The data are moved to the chosen backend once; the numerical work runs there.
@@ -724,7 +725,6 @@ def run_pca(
     }
     config = ExerciseConfig("pca", None, None, backend, dtype, seed, 0, settings)
     device = _Device(backend, dtype)
-    xp = device.xp
     writer = _RunWriter(new_run_dir(out, "pca"), config, progress_every)
     start = time.perf_counter()
     images = data_layer.load_natural_images(whitened=False)
@@ -785,7 +785,6 @@ def run_pca(
         f"k = {k} of {n} components keep {100 * metrics['retained_variance']:.2f}% of the "
         f"variance; max |cov(PCA white) - I| = {identity_error:.2e} on those k"
     )
-    del xp
     return writer.finish(metrics)
 
 
