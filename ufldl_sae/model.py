@@ -22,6 +22,7 @@ from .validation import (
     check_finite,
     check_int,
     check_matrix,
+    check_namespace,
     check_real,
     check_vector,
     warn_outside_unit_interval,
@@ -168,12 +169,7 @@ def check_problem(
     check_real("lambda_", lambda_, low=0.0)
     check_real("sparsity_param", sparsity_param, low=0.0, high=1.0, low_open=True, high_open=True)
     check_real("beta", beta, low=0.0)
-    try:
-        xp = array_namespace(data)
-    except TypeError as error:
-        raise ValueError(
-            f"data must be an array (NumPy, CuPy, ...), got {type(data).__name__}"
-        ) from error
+    xp = check_namespace(data=data)
     check_matrix("data", data, xp, rows=visible_size)
     check_finite("data", data, xp)
     warn_outside_unit_interval("data", data, xp)
@@ -191,13 +187,7 @@ def check_cost_arguments(
 ) -> Any:
     """Validate the course's seven arguments once, at the public edge; return the namespace."""
     check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
-    try:
-        xp = array_namespace(theta, data)
-    except TypeError as error:
-        raise ValueError(
-            "theta and data must be arrays of one array library (NumPy, CuPy, ...), got "
-            f"{type(theta).__name__} and {type(data).__name__}"
-        ) from error
+    xp = check_namespace(theta=theta, data=data)
     n = theta_size(visible_size, hidden_size)
     if len(theta.shape) == 2 and 1 in theta.shape and theta.shape[0] * theta.shape[1] == n:
         raise ValueError(

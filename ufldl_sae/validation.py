@@ -49,6 +49,24 @@ def check_real(
     return value
 
 
+def check_namespace(**arrays: Any) -> Any:
+    """The array-API namespace shared by the named arrays, or a ValueError naming them.
+
+    Called as ``check_namespace(theta=theta, data=data)``, so the message can say which
+    arguments are not arrays, or come from two different libraries.
+    """
+    from .backend import array_namespace
+
+    try:
+        return array_namespace(*arrays.values())
+    except TypeError as error:
+        described = ", ".join(f"{name} ({type(a).__name__})" for name, a in arrays.items())
+        one = "an array" if len(arrays) == 1 else "arrays of one array library"
+        raise ValueError(
+            f"{' and '.join(arrays)} must be {one} (NumPy, CuPy, ...), got {described}"
+        ) from error
+
+
 def check_matrix(name: str, x: Any, xp: Any, *, rows: int | None = None) -> None:
     """``x`` is a 2-D floating array with at least one column (and ``rows`` rows when given)."""
     shape = tuple(getattr(x, "shape", ()))
