@@ -1,0 +1,1359 @@
+"""Write the six teaching notebooks from the Python source below, and optionally run them.
+
+The notebooks are generated, so their text lives here, under review like any other code::
+
+    python notebooks/build_notebooks.py              # write notebooks/*.ipynb, without outputs
+    python notebooks/build_notebooks.py --execute    # write them, then run each at full size
+
+``--execute`` runs every notebook in a fresh kernel with nbclient and saves it with its outputs:
+that is how the committed files are made (the full-size runs, never the quick ones). Name
+notebooks to build only those (``--only 04``). ``tests/test_notebooks.py`` runs the committed
+notebooks again in quick mode (``UFLDL_SAE_NOTEBOOK_QUICK=1``) and checks that their cells are
+still the ones written here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).resolve().parent
+
+#: First cell of every notebook that plots: small inline figures keep the repository light.
+PLOT_SETUP = """\
+import matplotlib.pyplot as plt
+
+plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "figure.figsize": (5, 3.2)})"""
+
+#: Read by the notebooks that train: the one documented size parameter.
+QUICK_SETUP = """\
+import os
+
+# UFLDL_SAE_NOTEBOOK_QUICK=1 (set by tests/test_notebooks.py) runs a smaller problem, so the test
+# suite stays fast; the committed outputs come from the full-size run.
+QUICK = os.environ.get("UFLDL_SAE_NOTEBOOK_QUICK") == "1\""""
+
+
+def md(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_markdown_cell(textwrap.dedent(text).strip())
+
+
+def code(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(textwrap.dedent(text).strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Forward pass and cost
+# ---------------------------------------------------------------------------------------------
+
+NB01 = [
+    md(r"""
+    # 1. Forward pass and cost
+
+    This notebook walks through the cost of the sparse autoencoder on a network small enough to
+    check by hand: 4 inputs, 3 hidden units, 4 outputs, 3 examples. Keep the CS294A notes open at
+    the sections *Neural networks* (the feedforward pass) and *Autoencoders and sparsity* (the
+    cost $J_{sparse}$). Every function used here comes from the `ufldl_sae` package; the notebook
+    recomputes each step with plain NumPy beside it, so you can see that the package does
+    nothing more than the equations.
+    """),
+    code(f"""
+    import numpy as np
+
+    from ufldl_sae import pack, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
+    from ufldl_sae.model import forward, kl_divergence, sigmoid, sparsity_cost
+
+    np.set_printoptions(precision=4, suppress=True)
+    {PLOT_SETUP.replace(chr(10), chr(10) + "    ")}
+    """),
+    md(r"""
+    ## A 4-3-4 network with round numbers
+
+    As in the course's code, examples are the **columns** of `data` (visible x m), $W^{(1)}$ is
+    hidden x visible (row $j$ holds the weights into hidden unit $j$) and $W^{(2)}$ is
+    visible x hidden. The weights are multiples of 0.1 so that the first products can be done on
+    paper.
+    """),
+    code("""
+    W1 = np.array([[0.1, -0.2, 0.3, 0.0],
+                   [0.0, 0.1, -0.1, 0.2],
+                   [-0.3, 0.0, 0.1, 0.1]])  # (hidden, visible) = (3, 4)
+    b1 = np.array([0.0, 0.1, -0.1])  # (hidden,)
+    W2 = np.array([[0.2, 0.0, -0.1],
+                   [0.1, 0.1, 0.0],
+                   [0.0, -0.2, 0.3],
+                   [-0.1, 0.2, 0.1]])  # (visible, hidden) = (4, 3)
+    b2 = np.array([0.0, 0.1, 0.0, -0.1])  # (visible,)
+    data = np.array([[0.2, 0.8, 0.5],
+                     [0.4, 0.1, 0.5],
+                     [0.6, 0.3, 0.5],
+                     [0.8, 0.9, 0.5]])  # (visible, m): three examples, one per column
+    visible_size, hidden_size = W1.shape[1], W1.shape[0]
+    m = data.shape[1]
+    print(f"{visible_size}-{hidden_size}-{visible_size} autoencoder, m = {m} examples")
+    """),
+    md(r"""
+    ## The feedforward pass, one unit by hand
+
+    The notes' feedforward equations are
+    $z^{(2)} = W^{(1)} x + b^{(1)}$, $a^{(2)} = f(z^{(2)})$,
+    $z^{(3)} = W^{(2)} a^{(2)} + b^{(2)}$, $a^{(3)} = f(z^{(3)})$,
+    with the sigmoid $f(z) = 1 / (1 + e^{-z})$. Hidden unit 1 (index 0 in Python) on the first
+    example is a dot
+    product of the first row of `W1` with the first column of `data`, plus the bias; the cell
+    writes the sum out.
+    """),
+    code("""
+    x = data[:, 0]
+    products = " + ".join(f"({w:g})({v:g})" for w, v in zip(W1[0], x))
+    z = W1[0] @ x + b1[0]
+    print(f"z2[0] = {products} + ({b1[0]:g}) = {z:.4f}")
+    print(f"a2[0] = f(z2[0]) = 1 / (1 + exp({-z:.4f})) = {1 / (1 + np.exp(-z)):.6f}")
+    """),
+    md(r"""
+    ## All units and all examples at once
+
+    Stacking the examples as columns turns the per-example equations into matrix products: one
+    column of `z2` per example. The bias is added to every column (`b1[:, None]` broadcasts a
+    column vector). The last lines check the package's `forward` against these four lines.
+    """),
+    code("""
+    z2 = W1 @ data + b1[:, None]  # (hidden, m)
+    a2 = sigmoid(z2)  # (hidden, m)
+    z3 = W2 @ a2 + b2[:, None]  # (visible, m)
+    a3 = sigmoid(z3)  # (visible, m)
+    for name, value in [("z2", z2), ("a2", a2), ("z3", z3), ("a3", a3)]:
+        print(f"{name} {value.shape} =\\n{value}\\n")
+
+    a2_pkg, a3_pkg = forward(W1, W2, b1, b2, data)
+    assert np.allclose(a2_pkg, a2, rtol=0, atol=1e-15)
+    assert np.allclose(a3_pkg, a3, rtol=0, atol=1e-15)
+    print("ufldl_sae.model.forward gives the same a2 and a3")
+    """),
+    md(r"""
+    ## The three cost terms, separately
+
+    The notes' cost of the sparse autoencoder is
+
+    $$J_{sparse}(W,b) = \underbrace{\frac{1}{m}\sum_{i=1}^m
+    \frac{1}{2}\left\lVert a^{(3)}(x^{(i)}) - x^{(i)}\right\rVert^2}_{\text{reconstruction}}
+    + \underbrace{\frac{\lambda}{2}\sum_{l}\sum_{i,j}
+    \left(W^{(l)}_{ji}\right)^2}_{\text{weight decay}}
+    + \underbrace{\beta\sum_{j=1}^{s_2}\mathrm{KL}(\rho\,\|\,\hat\rho_j)}_{\text{sparsity}}$$
+
+    with $\hat\rho_j = \frac{1}{m}\sum_{i=1}^m a^{(2)}_j(x^{(i)})$ and
+    $\mathrm{KL}(\rho\,\|\,\hat\rho_j) = \rho\log\frac{\rho}{\hat\rho_j}
+    + (1-\rho)\log\frac{1-\rho}{1-\hat\rho_j}$.
+    The weight decay covers the weights only, never the biases. The settings are those of the
+    course's vectorization exercise (MNIST): $\lambda = 3\cdot 10^{-3}$, $\rho = 0.1$,
+    $\beta = 3$.
+    """),
+    code("""
+    lambda_, rho, beta = 3e-3, 0.1, 3.0
+
+    reconstruction = np.sum((a3 - data) ** 2) / (2 * m)
+    weight_decay = lambda_ / 2 * (np.sum(W1**2) + np.sum(W2**2))
+    rho_hat = a2.mean(axis=1)  # (hidden,): one average per hidden unit, over all m examples
+    kl = rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))
+    sparsity = beta * kl.sum()
+
+    print(f"reconstruction  {reconstruction:.12f}")
+    print(f"weight decay    {weight_decay:.12f}")
+    print(f"sparsity        {sparsity:.12f}   (rho_hat = {rho_hat})")
+    """),
+    md(r"""
+    The package takes the parameters as one vector, in the course's layout
+    `theta = [W1(:); W2(:); b1; b2]` (MATLAB's column-major `W(:)`: `theta` starts with the first
+    *column* of `W1`). The sum of the three terms above is the cost that
+    `sparse_autoencoder_cost` returns; the `assert` fails the notebook if it is not.
+    """),
+    code("""
+    theta = pack(W1, W2, b1, b2)
+    assert np.array_equal(theta[:hidden_size], W1[:, 0])  # column-major: W1's first column first
+    cost, grad = sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, rho, beta, data)
+
+    total = reconstruction + weight_decay + sparsity
+    print(f"sum of the three terms   {total:.12f}")
+    print(f"sparse_autoencoder_cost  {float(cost):.12f}")
+    assert abs(total - float(cost)) < 1e-12
+
+    terms = sparse_autoencoder_cost_terms(theta, visible_size, hidden_size, lambda_, rho, beta,
+                                          data)
+    print(terms)
+    assert np.allclose(terms, [reconstruction, weight_decay, sparsity], rtol=1e-12, atol=0)
+    """),
+    md(r"""
+    ## What $\hat\rho_j$ is, and why it needs the whole batch
+
+    $\hat\rho_j$ is the **average activation of hidden unit $j$ over the training set**. The
+    sparsity penalty asks that average to be close to $\rho$: a unit may fire strongly, but on few
+    examples. The dots below are the activations $a^{(2)}_j(x^{(i)})$ of each unit on each
+    example, the bars their averages $\hat\rho_j$, the dashed line the target $\rho$.
+    """),
+    code("""
+    fig, ax = plt.subplots()
+    units = np.arange(hidden_size)
+    ax.bar(units, rho_hat, width=0.5, color="tab:blue", alpha=0.5,
+           label=r"$\\hat\\rho_j$ (average)")
+    for i in range(m):
+        ax.plot(units, a2[:, i], "o", label=f"$a^{{(2)}}_j$ on example {i + 1}")
+    ax.axhline(rho, color="tab:red", linestyle="--", label=r"target $\\rho$")
+    ax.set(title="Hidden activations and their averages", xlabel="hidden unit j",
+           ylabel="activation", xticks=units, ylim=(0, 1))
+    ax.legend(fontsize=8, loc="upper right")
+    plt.show()
+    """),
+    md(r"""
+    The reconstruction term is an average of one number per example, so it could be accumulated
+    example by example. The sparsity term is not: $\mathrm{KL}$ is applied to the *average*
+    $\hat\rho_j$, and the KL of an average is not the average of the KLs. The cell below computes
+    both. Because the penalty couples all examples, the notes point out that a full forward pass
+    over every example must come first, to know $\hat\rho$, before backpropagation can form any
+    $\delta^{(2)}$ (notebook 2).
+    """),
+    code("""
+    per_example = [beta * kl_divergence(rho, a2[:, i]).sum() for i in range(m)]
+    print(f"beta * sum_j KL(rho || rho_hat_j)                      = "
+          f"{float(sparsity_cost(rho, rho_hat, beta)):.6f}   <- the cost's sparsity term")
+    print(f"mean over examples of beta * sum_j KL(rho || a2_j(x_i)) = "
+          f"{np.mean(per_example):.6f}   <- not the same")
+
+    # Adding one example changes rho_hat, hence the penalty, for every unit at once:
+    extra = np.array([[0.9], [0.9], [0.1], [0.1]])
+    a2_more, _ = forward(W1, W2, b1, b2, np.hstack([data, extra]))
+    print(f"rho_hat with {m} examples: {rho_hat}")
+    print(f"rho_hat with {m + 1} examples: {a2_more.mean(axis=1)}")
+    """),
+    md(r"""
+    ## Summary
+
+    * The forward pass is two matrix products and two sigmoids for the whole batch;
+    * $J_{sparse}$ is reconstruction + weight decay + sparsity, and the package's cost is exactly
+      their sum (asserted above);
+    * $\hat\rho$ is a per-unit average over **all** examples, which is why the sparse autoencoder
+      needs a full-batch forward pass before its backward pass. Notebook 2 derives that backward
+      pass.
+    """),
+]
+
+# ---------------------------------------------------------------------------------------------
+# 2. Backpropagation and the sparsity delta
+# ---------------------------------------------------------------------------------------------
+
+NB02 = [
+    md(r"""
+    # 2. Backpropagation and the sparsity delta
+
+    The gradient of $J_{sparse}$, derived by hand as in the notes' section *Backpropagation
+    algorithm*, with the change that the section *Autoencoders and sparsity* makes to
+    $\delta^{(2)}$. We reuse the 4-3-4 network of notebook 1, and at the end compare every
+    gradient with the package's `sparse_autoencoder_cost`.
+    """),
+    code(f"""
+    import numpy as np
+
+    from ufldl_sae import pack, sparse_autoencoder_cost, unpack
+    from ufldl_sae.model import forward, kl_divergence, sparsity_delta
+
+    np.set_printoptions(precision=5, suppress=True)
+    {PLOT_SETUP.replace(chr(10), chr(10) + "    ")}
+    """),
+    code("""
+    W1 = np.array([[0.1, -0.2, 0.3, 0.0], [0.0, 0.1, -0.1, 0.2], [-0.3, 0.0, 0.1, 0.1]])  # (3, 4)
+    b1 = np.array([0.0, 0.1, -0.1])
+    W2 = np.array([[0.2, 0.0, -0.1], [0.1, 0.1, 0.0], [0.0, -0.2, 0.3], [-0.1, 0.2, 0.1]])  # (4, 3)
+    b2 = np.array([0.0, 0.1, 0.0, -0.1])
+    data = np.array([[0.2, 0.8, 0.5], [0.4, 0.1, 0.5], [0.6, 0.3, 0.5], [0.8, 0.9, 0.5]])  # (4, m)
+    visible_size, hidden_size, m = 4, 3, data.shape[1]
+    lambda_, rho, beta = 3e-3, 0.1, 3.0
+
+    a2, a3 = forward(W1, W2, b1, b2, data)  # (hidden, m), (visible, m)
+    rho_hat = a2.mean(axis=1)  # (hidden,): needs the whole batch, see notebook 1
+    print("rho_hat =", rho_hat)
+    """),
+    md(r"""
+    ## $\delta^{(3)}$: the output layer
+
+    For the squared error and the sigmoid, whose derivative is $f'(z) = f(z)(1 - f(z))$, the
+    notes give $\delta^{(3)} = -(y - a^{(3)}) \bullet f'(z^{(3)})$. An autoencoder's target is
+    its input, $y = x$, so
+    $\delta^{(3)} = -(x - a^{(3)}) \bullet a^{(3)}(1 - a^{(3)})$, one column per example.
+    """),
+    code("""
+    delta3 = -(data - a3) * a3 * (1 - a3)  # (visible, m)
+    print(f"delta3 {delta3.shape} =\\n{delta3}")
+    """),
+    md(r"""
+    ## $\delta^{(2)}$ without and with the sparsity term
+
+    Plain backpropagation sends $\delta^{(3)}$ back through $W^{(2)}$:
+    $\delta^{(2)} = \left((W^{(2)})^T\delta^{(3)}\right) \bullet f'(z^{(2)})$.
+    The sparsity penalty depends on $a^{(2)}$ through $\hat\rho_j$, so its derivative joins the
+    back-propagated error **inside the parentheses, before the product with $f'(z^{(2)})$**:
+
+    $$\delta^{(2)}_i = \left(\sum_{j=1}^{s_3} W^{(2)}_{ji}\,\delta^{(3)}_j
+    + \beta\left(-\frac{\rho}{\hat\rho_i} + \frac{1-\rho}{1-\hat\rho_i}\right)\right)
+    f'(z^{(2)}_i).$$
+
+    The added term, `sparsity_delta`, is one number per hidden unit: it is the same for every
+    example (it depends on $\hat\rho$, not on $x$), so it is broadcast across the columns.
+    """),
+    code("""
+    f_prime2 = a2 * (1 - a2)  # (hidden, m)
+    delta2_plain = (W2.T @ delta3) * f_prime2  # (hidden, m), beta = 0
+    sparse = sparsity_delta(rho, rho_hat, beta)  # (hidden,)
+    assert np.all(rho_hat > rho) and np.all(sparse > 0)  # used in the text below
+    delta2 = (W2.T @ delta3 + sparse[:, None]) * f_prime2  # (hidden, m)
+
+    print("beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat)) =", sparse)
+    print(f"delta2 without the sparsity term =\\n{delta2_plain}")
+    print(f"delta2 with it =\\n{delta2}")
+    assert np.allclose(delta2 - delta2_plain, sparse[:, None] * f_prime2)
+    """),
+    md(r"""
+    Every $\hat\rho_j$ above is larger than $\rho$ (the cell above prints them), so every
+    entry of `sparsity_delta` is positive: the gradient step $-\alpha\nabla J$ lowers the bias
+    of each hidden unit, and its incoming weights (the inputs here are all positive), so its
+    average activation falls towards $\rho$. The next figure shows why, for every value of
+    $\hat\rho$.
+
+    ## The KL penalty and its derivative
+
+    Left: $\mathrm{KL}(\rho\,\|\,\hat\rho)$ as a function of $\hat\rho$, zero at $\hat\rho =
+    \rho$ and growing without bound towards 0 and 1. Right: its derivative
+    $-\rho/\hat\rho + (1-\rho)/(1-\hat\rho)$, the term of $\delta^{(2)}$ (with $\beta = 1$):
+    negative below $\rho$ (gradient descent raises the activation), positive above it (lowers
+    it).
+    """),
+    code("""
+    grid = np.linspace(0.002, 0.998, 500)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
+    for target, color in ((rho, "tab:blue"), (0.01, "tab:orange")):
+        left.plot(grid, kl_divergence(target, grid), color=color, label=rf"$\\rho$ = {target:g}")
+        right.plot(grid, sparsity_delta(target, grid, 1.0), color=color,
+                   label=rf"$\\rho$ = {target:g}")
+        for ax in (left, right):
+            ax.axvline(target, color=color, linestyle=":", linewidth=1)  # the minimum, the zero
+    left.set(title=r"penalty KL($\\rho\\,\\|\\,\\hat\\rho$)", xlabel=r"$\\hat\\rho$", ylabel="KL",
+             ylim=(0, 3))
+    right.axhline(0, color="grey", linewidth=0.8)
+    right.set(title=r"derivative $-\\rho/\\hat\\rho + (1-\\rho)/(1-\\hat\\rho)$",
+              xlabel=r"$\\hat\\rho$", ylabel=r"d KL / d$\\hat\\rho$", ylim=(-20, 20))
+    for ax in (left, right):
+        ax.legend()
+    fig.tight_layout()
+    plt.show()
+
+    print(f"derivative at rho_hat = rho: {sparsity_delta(rho, np.array([rho]), 1.0)[0]:.1e}")
+    """),
+    md(r"""
+    ## The gradients of $W^{(1)}, W^{(2)}, b^{(1)}, b^{(2)}$
+
+    With the deltas, the notes' batch gradient is
+
+    $$\nabla_{W^{(l)}} J = \frac{1}{m}\,\delta^{(l+1)} (a^{(l)})^T + \lambda W^{(l)}, \qquad
+    \nabla_{b^{(l)}} J = \frac{1}{m}\sum_{i=1}^m \delta^{(l+1)}(x^{(i)}),$$
+
+    with $a^{(1)} = x$. The matrix product $\delta^{(l+1)}(a^{(l)})^T$ is the sum over
+    examples of the notes' per-example $\Delta W^{(l)} \mathrel{+}= \delta^{(l+1)}(a^{(l)})^T$;
+    the loop below checks that too. The biases get no weight decay.
+    """),
+    code("""
+    W1grad = delta2 @ data.T / m + lambda_ * W1  # (hidden, visible)
+    W2grad = delta3 @ a2.T / m + lambda_ * W2  # (visible, hidden)
+    b1grad = delta2.sum(axis=1) / m  # (hidden,)
+    b2grad = delta3.sum(axis=1) / m  # (visible,)
+
+    # The notes' accumulation, one example at a time, gives the same W1 gradient:
+    Delta_W1 = np.zeros_like(W1)
+    for i in range(m):
+        Delta_W1 += np.outer(delta2[:, i], data[:, i])
+    assert np.allclose(Delta_W1 / m + lambda_ * W1, W1grad)
+
+    names = ("W1grad", "W2grad", "b1grad", "b2grad")
+    for name, value in zip(names, (W1grad, W2grad, b1grad, b2grad)):
+        print(f"{name} =\\n{value}")
+    """),
+    md(r"""
+    ## The same numbers from the package
+
+    `sparse_autoencoder_cost` returns the gradient as one vector in the layout of `theta`;
+    `unpack` cuts it back into the four blocks. The asserts compare each block with the cell above.
+    Leaving `sparse[:, None]` out of `delta2` would give the gradient of the cost *without* its
+    sparsity term, a classic bug that notebook 3 catches with a gradient check.
+    """),
+    code("""
+    theta = pack(W1, W2, b1, b2)
+    cost, grad = sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, rho, beta, data)
+    for name, ours, theirs in zip(("W1", "W2", "b1", "b2"), (W1grad, W2grad, b1grad, b2grad),
+                                  unpack(grad, visible_size, hidden_size)):
+        assert np.allclose(ours, theirs, rtol=1e-12, atol=1e-15), name
+        print(f"{name}: largest difference from the package {np.abs(ours - theirs).max():.1e}")
+
+    _, grad_no_sparsity = sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, rho,
+                                                  0.0, data)
+    W1_no_sparsity = unpack(grad_no_sparsity, visible_size, hidden_size)[0]
+    assert np.allclose(W1_no_sparsity, delta2_plain @ data.T / m + lambda_ * W1)
+    print("with beta = 0 the package's W1 gradient is the one built from delta2 without the term")
+    """),
+    md(r"""
+    ## Summary
+
+    * $\delta^{(3)} = -(x - a^{(3)})\bullet a^{(3)}(1-a^{(3)})$; the autoencoder's target is its
+      input.
+    * The sparsity term $\beta(-\rho/\hat\rho + (1-\rho)/(1-\hat\rho))$ is added to
+      $(W^{(2)})^T\delta^{(3)}$ **before** the product with $f'(z^{(2)})$, one value per hidden
+      unit shared by all examples.
+    * The gradients are averages over examples, plus $\lambda W$ for the weights only.
+    """),
+]
+
+# ---------------------------------------------------------------------------------------------
+# 3. Gradient checking
+# ---------------------------------------------------------------------------------------------
+
+NB03 = [
+    md(r"""
+    # 3. Gradient checking
+
+    A hand-derived gradient is easy to get almost right. The notes' section *Gradient checking
+    and advanced optimization* compares it with a numerical estimate,
+
+    $$\frac{\partial J}{\partial\theta_i} \approx
+    \frac{J(\theta + \epsilon e_i) - J(\theta - \epsilon e_i)}{2\epsilon},$$
+
+    and the course's exercise reports $\lVert g_{num} - g\rVert / \lVert g_{num} + g\rVert$.
+    This notebook runs the course's own check, then the autoencoder's, block by block and term by
+    term, then plants three classic bugs and watches the check fail.
+    """),
+    code(f"""
+    import numpy as np
+
+    from ufldl_sae import (check_numerical_gradient, compute_numerical_gradient, gradient_check,
+                           initialize_parameters, pack, relative_difference,
+                           sparse_autoencoder_cost, unpack)
+    from ufldl_sae.data import load_natural_images, normalize_data, sample_images
+    from ufldl_sae.model import (forward, reconstruction_cost, sparsity_cost, sparsity_delta,
+                                 weight_decay_cost)
+    from ufldl_sae.params import block_slices
+
+    {QUICK_SETUP.replace(chr(10), chr(10) + "    ")}
+    {PLOT_SETUP.replace(chr(10), chr(10) + "    ")}
+    """),
+    md(r"""
+    ## The course's check of the checker
+
+    `checkNumericalGradient.m` first tests the numerical gradient on a function whose gradient is
+    known: $h(x) = x_1^2 + 3x_1x_2$ at $x = (4, 10)$, gradient $(2x_1 + 3x_2,\ 3x_1) = (38, 12)$.
+    The course prints a relative difference of 2.1452e-12 there, and asks for less than 1e-9.
+    """),
+    code("""
+    diff = check_numerical_gradient()
+    assert diff < 1e-9
+    """),
+    md(r"""
+    The cell above prints the two gradients side by side and their relative difference, to be
+    compared with the course's 2.1452e-12.
+
+    ## The autoencoder, with the course's centered difference
+
+    The course's problem: 8x8 patches of the whitened natural images, 25 hidden units,
+    $\rho = 0.01$, $\lambda = 10^{-4}$, $\beta = 3$, and only 10 patches (the check costs two cost
+    evaluations per parameter, and the gradient's correctness does not depend on $m$). The biases
+    are drawn at random instead of zero, so that every block of the gradient is exercised.
+    """),
+    code("""
+    visible_size, hidden_size, lambda_, rho, beta = 64, 25, 1e-4, 0.01, 3.0
+    patches = normalize_data(sample_images(load_natural_images(), 8, 10, rng=0))  # (64, 10)
+    rng = np.random.default_rng(0)
+    theta = initialize_parameters(hidden_size, visible_size, rng)
+    theta[2 * hidden_size * visible_size:] = rng.normal(0, 0.2, hidden_size + visible_size)
+
+    def J(t):
+        return sparse_autoencoder_cost(t, visible_size, hidden_size, lambda_, rho, beta, patches)
+
+    numgrad = compute_numerical_gradient(J, theta, epsilon=1e-4)  # the course's centered difference
+    diff = relative_difference(numgrad, J(theta)[1])
+    print(f"{theta.size} parameters, relative difference {diff:.3e}")
+    """),
+    md(r"""
+    ## Block by block and term by term
+
+    The overall figure hides small blocks: $b^{(1)}$ and $b^{(2)}$ are 89 of 3,289 numbers, so a
+    wrong bias gradient hardly moves it. `gradient_check` therefore reports each block on its own,
+    and each term of the cost on its own: the data term alone ($\lambda = \beta = 0$), then with
+    weight decay, then with sparsity. A failure then names the block and the term to look at. It
+    uses a five-point stencil, whose error shrinks as $\epsilon^4$ instead of $\epsilon^2$, so that
+    a correct gradient stays below the float64 threshold of 1e-9 even in blocks whose gradient is
+    small.
+    """),
+    code("""
+    # Quick mode checks a random sample of 15 coordinates per block instead of all 3,289.
+    report = gradient_check(theta, visible_size, hidden_size, lambda_, rho, beta, patches,
+                            num_checks=15 if QUICK else None, rng=0)
+    print(report)
+    assert report.passed
+    """),
+    md(r"""
+    ## Three classic bugs, planted on purpose
+
+    Below are three **deliberately wrong copies** of the cost. Each computes the cost correctly
+    (so the numerical gradient is the true one) and gets one line of the gradient wrong, the way
+    students do:
+
+    1. **$\hat\rho$ per example**: the sparsity term of $\delta^{(2)}$ uses each example's own
+       $a^{(2)}$ instead of the batch average $\hat\rho$;
+    2. **sparsity term missing from $\delta^{(2)}$**: the gradient of the cost without its penalty;
+    3. **weight decay on the biases**: $\lambda b$ added to the bias gradients, though the cost
+       does not decay the biases.
+
+    They share the correct forward pass and cost; only the marked line differs. A smaller
+    problem (8 inputs, 5 hidden units, 10 examples in [0, 0.45]) keeps the check instant.
+    """),
+    code("""
+    def forward_and_cost(theta, v, h, lambda_, rho, beta, data):
+        \"\"\"The correct forward pass and cost, shared by the wrong copies below.\"\"\"
+        W1, W2, b1, b2 = unpack(theta, v, h)
+        a2, a3 = forward(W1, W2, b1, b2, data)  # (h, m), (v, m)
+        rho_hat = a2.mean(axis=1)  # (h,)
+        cost = (reconstruction_cost(a3, data) + weight_decay_cost(W1, W2, lambda_)
+                + sparsity_cost(rho, rho_hat, beta))
+        delta3 = -(data - a3) * a3 * (1 - a3)  # (v, m)
+        return W1, W2, b1, b2, a2, rho_hat, cost, delta3
+
+
+    def wrong_cost_rho_hat_per_example(theta, v, h, lambda_, rho, beta, data):
+        \"\"\"DELIBERATELY WRONG COPY (bug 1): delta2's sparsity term uses a2, not rho_hat.\"\"\"
+        parts = forward_and_cost(theta, v, h, lambda_, rho, beta, data)
+        W1, W2, b1, b2, a2, rho_hat, cost, delta3 = parts
+        delta2 = (W2.T @ delta3 + sparsity_delta(rho, a2, beta)) * a2 * (1 - a2)  # BUG: a2
+        m = data.shape[1]
+        return cost, pack(delta2 @ data.T / m + lambda_ * W1, delta3 @ a2.T / m + lambda_ * W2,
+                          delta2.sum(axis=1) / m, delta3.sum(axis=1) / m)
+
+
+    def wrong_cost_sparsity_missing(theta, v, h, lambda_, rho, beta, data):
+        \"\"\"DELIBERATELY WRONG COPY (bug 2): the sparsity term is left out of delta2.\"\"\"
+        parts = forward_and_cost(theta, v, h, lambda_, rho, beta, data)
+        W1, W2, b1, b2, a2, rho_hat, cost, delta3 = parts
+        delta2 = (W2.T @ delta3) * a2 * (1 - a2)  # BUG: the sparsity_delta term is missing
+        m = data.shape[1]
+        return cost, pack(delta2 @ data.T / m + lambda_ * W1, delta3 @ a2.T / m + lambda_ * W2,
+                          delta2.sum(axis=1) / m, delta3.sum(axis=1) / m)
+
+
+    def wrong_cost_decayed_biases(theta, v, h, lambda_, rho, beta, data):
+        \"\"\"DELIBERATELY WRONG COPY (bug 3): weight decay applied to the bias gradients.\"\"\"
+        parts = forward_and_cost(theta, v, h, lambda_, rho, beta, data)
+        W1, W2, b1, b2, a2, rho_hat, cost, delta3 = parts
+        delta2 = (W2.T @ delta3 + sparsity_delta(rho, rho_hat, beta)[:, None]) * a2 * (1 - a2)
+        m = data.shape[1]
+        return cost, pack(delta2 @ data.T / m + lambda_ * W1, delta3 @ a2.T / m + lambda_ * W2,
+                          delta2.sum(axis=1) / m + lambda_ * b1,  # BUG: + lambda_ * b1
+                          delta3.sum(axis=1) / m + lambda_ * b2)  # BUG: + lambda_ * b2
+    """),
+    md(r"""
+    The check below is a few lines of the same recipe as `gradient_check`, written out so that it
+    accepts any cost function: the five-point numerical gradient, compared overall and per block,
+    for the data term alone, then with each penalty, then with both. It is run on the package's
+    own cost first, to show what a correct gradient looks like.
+    """),
+    code("""
+    v, h, THRESHOLD = 8, 5, 1e-9
+    rng = np.random.default_rng(1)
+    small_theta = initialize_parameters(h, v, rng)
+    small_theta[2 * h * v:] = rng.normal(0, 0.2, h + v)  # nonzero biases, or bug 3 would hide
+    small_data = rng.uniform(0.0, 0.45, (v, 10))
+    TERMS = {"data term alone": (0.0, 0.0), "+ weight decay": (lambda_, 0.0),
+             "+ sparsity": (0.0, beta), "all terms": (lambda_, beta)}
+
+
+    def check(cost_function):
+        \"\"\"Relative differences {term: {block: value}}, printed as a table with PASS/FAIL.\"\"\"
+        table = {}
+        print(f"{'':<16}" + "".join(f"{name:>11}" for name in ("overall", "W1", "W2", "b1", "b2")))
+        for term, (lam, b) in TERMS.items():
+            J = lambda t: cost_function(t, v, h, lam, rho, b, small_data)
+            numerical = compute_numerical_gradient(J, small_theta, 1e-3, order=4)
+            analytical = J(small_theta)[1]
+            row = {"overall": relative_difference(numerical, analytical)}
+            for block, s in block_slices(v, h).items():
+                row[block] = relative_difference(numerical[s], analytical[s])
+            table[term] = row
+            print(f"{term:<16}" + "".join(f"{x:>11.1e}" for x in row.values()),
+                  "  PASS" if max(row.values()) < THRESHOLD else "  FAIL")
+        return table
+
+
+    correct = check(sparse_autoencoder_cost)
+    assert all(max(row.values()) < THRESHOLD for row in correct.values())
+    """),
+    md(r"""
+    ### Bug 1: $\hat\rho$ per example
+    """),
+    code("""
+    bug1 = check(wrong_cost_rho_hat_per_example)
+    assert bug1["data term alone"]["overall"] < THRESHOLD < bug1["+ sparsity"]["W1"]
+    """),
+    md(r"""
+    The data term alone and the weight decay pass, because the bug lives in the sparsity term;
+    the rows with sparsity fail in $W^{(1)}$ and $b^{(1)}$, the blocks that $\delta^{(2)}$ feeds,
+    while $W^{(2)}$ and $b^{(2)}$, which depend only on $\delta^{(3)}$, pass.
+
+    ### Bug 2: sparsity term missing from $\delta^{(2)}$
+    """),
+    code("""
+    bug2 = check(wrong_cost_sparsity_missing)
+    assert bug2["+ weight decay"]["overall"] < THRESHOLD < bug2["+ sparsity"]["b1"]
+    """),
+    md(r"""
+    The same signature as bug 1 (only the rows with sparsity fail, only in $W^{(1)}$ and
+    $b^{(1)}$), but the differences in the table are of a different size: here the whole
+    derivative of the penalty is missing, there it was evaluated at the wrong point.
+
+    ### Bug 3: weight decay on the biases
+    """),
+    code("""
+    bug3 = check(wrong_cost_decayed_biases)
+    assert bug3["+ sparsity"]["overall"] < THRESHOLD < bug3["+ weight decay"]["b2"]
+    assert bug3["all terms"]["W1"] < THRESHOLD and bug3["all terms"]["W2"] < THRESHOLD
+    assert bug3["all terms"]["overall"] < bug3["all terms"]["b2"]
+    row = bug3["all terms"]
+    print(f"\\nall terms: b2 block {row['b2']:.1e}, overall {row['overall']:.1e}")
+    """),
+    md(r"""
+    Only the rows with weight decay fail, and only in the bias blocks. The last line printed
+    compares the $b^{(2)}$ block with the overall figure: the error sits in 13 of 93 numbers, and
+    the weight blocks, correct and much larger, dilute it in the overall figure. On this small
+    problem the overall figure still fails; the more weights a network has (the course's has 89
+    biases among 3,289 parameters), the closer a bias error comes to hiding in it. This is why the
+    check is read block by block. (With the biases at their initial value 0 this bug is
+    invisible: check at a point with nonzero biases.)
+
+    ## Why float32 cannot pass a float64 threshold
+
+    The numerical gradient divides a difference of two costs by $2\epsilon$. The costs are
+    rounded to the working precision, with unit roundoff $u$ ($2^{-53}$ in float64, $2^{-24}$ in
+    float32), so the estimate carries a rounding error of about $u|J|/\epsilon$, while the
+    truncation error of the centered difference grows as $\epsilon^2$. The sum is smallest near
+    $\epsilon \approx u^{1/3}$, where the error is about $u^{2/3}$. The next cell sweeps
+    $\epsilon$ on the small problem with the course's centered difference, in both precisions.
+    """),
+    code("""
+    epsilons = np.logspace(-8, -0.5, 16)
+    curves = {}
+    for dtype in (np.float64, np.float32):
+        data_d = small_data.astype(dtype)
+        J = lambda t: sparse_autoencoder_cost(t, v, h, lambda_, rho, beta, data_d)
+        theta_d = small_theta.astype(dtype)
+        exact = sparse_autoencoder_cost(small_theta, v, h, lambda_, rho, beta, small_data)[1]
+        curves[dtype.__name__] = [
+            relative_difference(compute_numerical_gradient(J, theta_d, e), exact) for e in epsilons
+        ]
+        u = np.finfo(dtype).eps / 2
+        print(f"{dtype.__name__}: unit roundoff {u:.1e}, u^(2/3) = {u ** (2 / 3):.1e}, "
+              f"best relative difference in the sweep {min(curves[dtype.__name__]):.1e}")
+    assert min(curves["float64"]) < 1e-9 < min(curves["float32"])  # used in the text below
+
+    fig, ax = plt.subplots()
+    for name, values in curves.items():
+        ax.loglog(epsilons, values, "o-", label=name)
+    ax.axhline(1e-9, color="tab:red", linestyle="--", label="float64 threshold 1e-9")
+    ax.set(title="Centered difference against the exact gradient", xlabel=r"step $\\epsilon$",
+           ylabel="relative difference")
+    ax.legend()
+    plt.show()
+    """),
+    md(r"""
+    The float64 curve dips below the dashed threshold around the course's $\epsilon = 10^{-4}$;
+    the float32 curve bottoms out orders of magnitude above it, whatever the step (the cell above
+    prints both minima). A float32 implementation is therefore checked against its own stated
+    threshold: `gradient_check` uses 2e-3 in float32 and says so in its report. Weighed against
+    1e-9 the same correct gradient would fail.
+    """),
+    code("""
+    report32 = gradient_check(theta.astype(np.float32), visible_size, hidden_size, lambda_, rho,
+                              beta, patches.astype(np.float32), num_checks=15, rng=0)
+    print(report32)
+    assert report32.passed and report32.difference > 1e-9
+    """),
+    md(r"""
+    ## Summary
+
+    * The course's quadratic check validates the checker itself (the first cell's figure).
+    * Check each block and each term separately: bias blocks are too small to move the overall
+      number, and the failing term tells you which line of the gradient to read.
+    * Each classic bug has a signature: bugs 1 and 2 fail only with sparsity, in $W^{(1)}$ and
+      $b^{(1)}$; bug 3 fails only with weight decay, in $b^{(1)}$ and $b^{(2)}$.
+    * Float32 rounding alone leaves a relative difference far above 1e-9: check in float64, or
+      against float32's own threshold.
+    """),
+]
+
+# ---------------------------------------------------------------------------------------------
+# 4. Natural images to edge detectors
+# ---------------------------------------------------------------------------------------------
+
+NB04 = [
+    md(r"""
+    # 4. Natural images to edge detectors
+
+    The course's sparse autoencoder exercise, end to end: sample 8x8 patches from whitened
+    natural images, normalize them, train a 64-25-64 sparse autoencoder with L-BFGS, and look at
+    what the hidden units have learned. The settings are the course's: 25 hidden units,
+    $\rho = 0.01$, $\lambda = 10^{-4}$, $\beta = 3$, 10,000 patches, 400 iterations. Then two
+    variations: no sparsity penalty ($\beta = 0$), and images that are not whitened.
+    """),
+    code(f"""
+    import numpy as np
+
+    from ufldl_sae import (initialize_parameters, sparse_autoencoder_cost_terms,
+                           train_sparse_autoencoder, unpack)
+    from ufldl_sae.data import load_natural_images, normalize_data, sample_images
+    from ufldl_sae.model import forward
+    from ufldl_sae.optimize import ProgressPrinter
+    from ufldl_sae.visualize import display_network
+
+    {QUICK_SETUP.replace(chr(10), chr(10) + "    ")}
+    NUM_PATCHES = 2000 if QUICK else 10000
+    MAX_ITER = 40 if QUICK else 400
+    visible_size, hidden_size, rho, lambda_, beta = 64, 25, 0.01, 1e-4, 3.0
+    print(f"{{NUM_PATCHES}} patches, {{MAX_ITER}} iterations" + (" (quick mode)" if QUICK else ""))
+    {PLOT_SETUP.replace(chr(10), chr(10) + "    ")}
+    """),
+    md(r"""
+    ## The whitened images
+
+    The package ships ten public-domain photographs, whitened as Olshausen and Field whitened the
+    course's `IMAGES.mat` (the course's file cannot be redistributed; `data/README.md` gives the
+    sources and the recipe). Whitening flattens the power spectrum: the slow changes of
+    brightness that dominate photographs are damped and edges stand out.
+    """),
+    code("""
+    images = load_natural_images()  # (300, 300, 10), like IMAGES.mat
+    raw_images = load_natural_images(whitened=False)  # the same crops before whitening
+    fig, axes = plt.subplots(2, 3, figsize=(5, 3.6))
+    for k in range(3):
+        for row, (stack, label) in enumerate([(raw_images, "raw"), (images, "whitened")]):
+            axes[row, k].imshow(stack[100:200, 100:200, k], cmap="gray")  # the central 100 x 100
+            axes[row, k].set_title(f"image {k + 1}, {label}", fontsize=9)
+            axes[row, k].axis("off")
+    fig.suptitle("Centres of three of the ten images, before and after whitening")
+    fig.tight_layout()
+    plt.show()
+    print(f"images: {images.shape}, mean {images.mean():.3g}, "
+          f"variance per image {images.var(axis=(0, 1)).mean():.3g}")
+    """),
+    md(r"""
+    ## Sampling and normalizing patches
+
+    `sample_images` follows `sampleIMAGES.m`: a random image, a random 8x8 window, flattened
+    column-major into a column of 64 values. `normalize_data` follows the course's
+    `normalizeData`: remove each patch's mean, truncate at $\pm 3$ standard deviations, and map
+    $[-1, 1]$ to $[0.1, 0.9]$, the range a sigmoid output unit can reach (it can never produce
+    exactly 0 or 1). The histograms show the pixel values before and after.
+    """),
+    code("""
+    raw_patches = sample_images(images, 8, NUM_PATCHES, rng=0)  # (64, NUM_PATCHES)
+    patches = normalize_data(raw_patches)  # (64, NUM_PATCHES), values in [0.1, 0.9]
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 2.8))
+    left.hist(raw_patches.ravel(), bins=100, color="tab:gray")
+    left.set(title="sampled patches (whitened pixels)", xlabel="pixel value", ylabel="count")
+    right.hist(patches.ravel(), bins=100, color="tab:blue")
+    right.set(title="after normalize_data", xlabel="pixel value", ylabel="count")
+    fig.tight_layout()
+    plt.show()
+    for name, p in [("raw", raw_patches), ("normalized", patches)]:
+        print(f"{name:>10}: min {p.min():+.3f}  max {p.max():+.3f}  "
+              f"mean {p.mean():+.3f}  std {p.std():.3f}")
+    """),
+    md(r"""
+    The spikes at both ends of the right histogram are the values truncated at three standard
+    deviations; the centre of the distribution is at 0.5, since each patch lost its own mean.
+    Here are 100 of the normalized patches, shown with the course's `display_network`:
+    """),
+    code("""
+    def show_mosaic(columns, title, cols=None, normalize=True, size=3.2):
+        \"\"\"A display_network mosaic (one tile per column) on a grey scale.\"\"\"
+        fig, ax = plt.subplots(figsize=(size, size))
+        ax.imshow(display_network(columns, cols, normalize=normalize), cmap="gray", vmin=-1, vmax=1)
+        ax.set_title(title)
+        ax.axis("off")
+        plt.show()
+
+
+    show_mosaic(patches[:, :100], "100 normalized 8x8 patches", normalize=False)
+    """),
+    md(r"""
+    ## Training with the course's settings
+
+    `train_sparse_autoencoder` minimizes $J_{sparse}$ (notebooks 1 and 2) with L-BFGS, as the
+    course's `train.m` does with minFunc, from the course's random initialization: weights
+    uniform in $\pm\sqrt{6}/\sqrt{n_{in} + n_{out} + 1}$, biases zero.
+    """),
+    code("""
+    theta0 = initialize_parameters(hidden_size, visible_size, rng=0)
+    args = (visible_size, hidden_size, lambda_, rho, beta)  # the course's order
+    result = train_sparse_autoencoder(theta0, *args, patches, max_iter=MAX_ITER,
+                                      progress=ProgressPrinter(every=50))
+    terms = sparse_autoencoder_cost_terms(result.theta, *args, patches)
+    print(f"\\n{result.n_iter} iterations, {result.n_evals} evaluations, "
+          f"{result.wall_time:.1f} s: {result.message}")
+    print(f"final cost {result.cost:.4f} = reconstruction {terms.reconstruction:.4f} + "
+          f"weight decay {terms.weight_decay:.4f} + sparsity {terms.sparsity:.4f}")
+    assert result.cost < result.history[0].cost
+    """),
+    md(r"""
+    ## The filters
+
+    Each tile is one row of $W^{(1)}$, the weights from the 64 pixels into one hidden unit,
+    drawn as an 8x8 image: as the notes' section *Visualizing a trained autoencoder* shows, that
+    is the input (of bounded norm) that excites the unit most. On whitened natural images the
+    sparse autoencoder learns localized, oriented edge detectors, like the receptive fields of
+    simple cells in the primary visual cortex.
+    """),
+    code("""
+    W1, W2, b1, b2 = unpack(result.theta, visible_size, hidden_size)
+    show_mosaic(W1.T, f"W1 after {result.n_iter} iterations (beta = {beta:g})")
+    """),
+    md(r"""
+    ## The loss curve
+
+    The cost after each L-BFGS iteration. Most of the fall happens in the first few dozen
+    iterations; the rest refines the filters.
+    """),
+    code("""
+    fig, ax = plt.subplots()
+    ax.semilogy([r.iteration for r in result.history], [r.cost for r in result.history])
+    ax.set(title=r"$J_{sparse}$ during training", xlabel="L-BFGS iteration",
+           ylabel="cost (log scale)")
+    plt.show()
+    """),
+    md(r"""
+    ## Reconstructions
+
+    Top row: ten patches; bottom row: the network's outputs $a^{(3)}$ for them, on the same grey
+    scale $[0.1, 0.9]$. With 25 hidden units for 64 pixels and most units silent on any one
+    patch, the reconstruction keeps the main edge of each patch and loses detail.
+    """),
+    code("""
+    def show_reconstructions(originals, outputs, side, title):
+        \"\"\"Originals (top) and reconstructions (bottom), columns reshaped as in MATLAB.\"\"\"
+        n = originals.shape[1]
+        fig, axes = plt.subplots(2, n, figsize=(0.7 * n, 1.8))
+        for i in range(n):
+            for row, columns in enumerate((originals, outputs)):
+                axes[row, i].imshow(columns[:, i].reshape(side, side, order="F"), cmap="gray",
+                                    vmin=columns.min(), vmax=columns.max())
+                axes[row, i].axis("off")
+        axes[0, 0].set_title("input", fontsize=8, loc="left")
+        axes[1, 0].set_title("output", fontsize=8, loc="left")
+        fig.suptitle(title, fontsize=10)
+        plt.show()
+
+
+    a2, a3 = forward(W1, W2, b1, b2, patches)  # (25, m), (64, m)
+    show_reconstructions(patches[:, :10], a3[:, :10], 8, "Ten patches and their reconstructions")
+    """),
+    md(r"""
+    ## Are the hidden units sparse?
+
+    Left: every activation $a^{(2)}_j(x^{(i)})$ of every unit on every patch (log counts); a
+    sparse code is a spike near 0 and a thin tail. Right: each unit's average $\hat\rho_j$
+    against the target $\rho$. The cell prints the mean of $\hat\rho$ and the share of
+    activations above 0.1.
+    """),
+    code("""
+    rho_hat = a2.mean(axis=1)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 2.8))
+    left.hist(a2.ravel(), bins=50, log=True, color="tab:blue")
+    left.axvline(rho, color="tab:red", linestyle="--", label=rf"$\\rho$ = {rho:g}")
+    left.set(title="all hidden activations", xlabel=r"$a^{(2)}$", ylabel="count (log)")
+    left.legend()
+    right.bar(np.arange(hidden_size), rho_hat)
+    right.axhline(rho, color="tab:red", linestyle="--", label=rf"$\\rho$ = {rho:g}")
+    right.set(title="average activation per unit", xlabel="hidden unit j",
+              ylabel=r"$\\hat\\rho_j$")
+    right.legend()
+    fig.tight_layout()
+    plt.show()
+    print(f"mean rho_hat {rho_hat.mean():.4f} (target {rho}), min {rho_hat.min():.4f}, "
+          f"max {rho_hat.max():.4f}; activations above 0.1: {100 * np.mean(a2 > 0.1):.1f}%")
+    """),
+    md(r"""
+    ## Without the sparsity penalty ($\beta = 0$)
+
+    The same data, the same starting point, the penalty switched off. Nothing now keeps the
+    hidden units quiet: compare the filters and the printed average activation with the run
+    above.
+    """),
+    code("""
+    args_dense = (visible_size, hidden_size, lambda_, rho, 0.0)  # beta = 0
+    result_dense = train_sparse_autoencoder(theta0, *args_dense, patches, max_iter=MAX_ITER)
+    W1_dense, W2_dense, b1_dense, b2_dense = unpack(result_dense.theta, visible_size, hidden_size)
+    a2_dense, _ = forward(W1_dense, W2_dense, b1_dense, b2_dense, patches)
+    print(f"beta = 0: {result_dense.n_iter} iterations, {result_dense.wall_time:.1f} s, "
+          f"cost {result_dense.cost:.4f}")
+    print(f"mean activation {a2_dense.mean():.3f} (with beta = {beta:g}: {a2.mean():.4f}); "
+          f"activations above 0.1: {100 * np.mean(a2_dense > 0.1):.1f}%")
+    show_mosaic(W1_dense.T, "W1 with beta = 0")
+    """),
+    md(r"""
+    Without the penalty the code is dense: the units are partly on for most patches (the cell
+    prints the mean activation and the share above 0.1), and the filters lose their structure:
+    25 units that are all active at once can share the work of reconstruction through weights
+    that look like noise, and no unit needs to specialize in one localized edge. The sparsity
+    penalty is what makes each unit pick one feature.
+
+    ## Without whitening
+
+    Now the same exercise on the raw (unwhitened) crops of the same photographs,
+    `load_natural_images(whitened=False)`, sampled and normalized the same way.
+    """),
+    code("""
+    patches_raw = normalize_data(sample_images(raw_images, 8, NUM_PATCHES, rng=0))
+    result_raw = train_sparse_autoencoder(theta0, *args, patches_raw, max_iter=MAX_ITER)
+    W1_raw = unpack(result_raw.theta, visible_size, hidden_size)[0]
+    print(f"unwhitened: {result_raw.n_iter} iterations, {result_raw.wall_time:.1f} s, "
+          f"cost {result_raw.cost:.4f}")
+    show_mosaic(W1_raw.T, "W1 on unwhitened images")
+    """),
+    md(r"""
+    Unwhitened patches are dominated by smooth gradients of brightness, whose variance swamps
+    that of the edges; the filters follow that: they are broader and smoother, low-frequency
+    patterns rather than the crisp, localized edges of the whitened run. Whitening removes the
+    correlations between neighbouring pixels so that the autoencoder spends its units on edges.
+
+    ## Summary
+
+    * `normalize_data` puts each patch, mean removed, into $[0.1, 0.9]$, the sigmoid's
+      reachable range.
+    * With the course's settings the 25 filters become localized oriented edges; the cells above
+      print the final cost, its three terms and the time taken.
+    * The sparsity penalty keeps the average activation near $\rho$ and makes the units
+      specialize; whitening makes them specialize on edges.
+    """),
+]
+
+# ---------------------------------------------------------------------------------------------
+# 5. MNIST pen strokes
+# ---------------------------------------------------------------------------------------------
+
+NB05 = [
+    md(r"""
+    # 5. MNIST pen strokes
+
+    The course's vectorization exercise: the same sparse autoencoder, now on the first 10,000
+    MNIST training digits (28x28 = 784 pixels), with 196 hidden units, $\rho = 0.1$,
+    $\lambda = 3\cdot10^{-3}$, $\beta = 3$ and 400 L-BFGS iterations. The exercise exists
+    because a cost written with a loop over examples is far too slow at this size: the
+    implementation has to be matrix products over the whole batch (notebook 1). The hidden units
+    then learn pen strokes.
+    """),
+    code(f"""
+    import time
+
+    import numpy as np
+
+    from ufldl_sae import (initialize_parameters, sparse_autoencoder_cost_terms,
+                           train_sparse_autoencoder, unpack)
+    from ufldl_sae.backend import blas_threads
+    from ufldl_sae.data import fetch_mnist, load_mnist_images, verify_mnist_folder
+    from ufldl_sae.model import forward, sigmoid
+    from ufldl_sae.optimize import ProgressPrinter
+    from ufldl_sae.visualize import display_network
+
+    {QUICK_SETUP.replace(chr(10), chr(10) + "    ")}
+    NUM_IMAGES = 1000 if QUICK else 10000
+    MAX_ITER = 25 if QUICK else 400
+    visible_size, hidden_size, rho, lambda_, beta = 784, 196, 0.1, 3e-3, 3.0
+    print(f"{{NUM_IMAGES}} images, {{MAX_ITER}} iterations" + (" (quick mode)" if QUICK else ""))
+    {PLOT_SETUP.replace(chr(10), chr(10) + "    ")}
+    """),
+    md(r"""
+    ## The data
+
+    The four original MNIST files are read from the folder named by the environment variable
+    `UFLDL_SAE_MNIST_DIR` when it is set (each file is checked against its published SHA-256),
+    otherwise downloaded once by `fetch_mnist()` into a cache. `load_mnist_images` returns
+    784 x N values in $[0, 1]$, one digit per column, flattened column-major as the course's
+    `loadMNISTImages.m` does.
+    """),
+    code("""
+    folder = os.environ.get("UFLDL_SAE_MNIST_DIR")
+    files = verify_mnist_folder(folder) if folder else fetch_mnist()
+    images = load_mnist_images(files["train_images"])[:, :NUM_IMAGES]  # (784, NUM_IMAGES)
+    print(f"images {images.shape}, values in [{images.min():g}, {images.max():g}], "
+          f"{100 * np.mean(images == 0):.0f}% of pixels exactly 0")
+
+
+    def show_mosaic(columns, title, size=3.6):
+        \"\"\"A display_network mosaic (one tile per column) on a grey scale.\"\"\"
+        fig, ax = plt.subplots(figsize=(size, size))
+        ax.imshow(display_network(columns), cmap="gray", vmin=-1, vmax=1)
+        ax.set_title(title)
+        ax.axis("off")
+        plt.show()
+
+
+    show_mosaic(images[:, :100], "The first 100 training digits")
+    """),
+    md(r"""
+    ## Why vectorize
+
+    The feedforward pass of the notes, one example at a time, against the same pass as two
+    matrix products over the whole batch (timed on 1,000 digits with the initial weights). The
+    results are the same; the cell prints both times (the best of three runs, on one BLAS thread so
+    that the comparison is of the code, not of the thread pool).
+    """),
+    code("""
+    theta0 = initialize_parameters(hidden_size, visible_size, rng=0)
+    W1, W2, b1, b2 = unpack(theta0, visible_size, hidden_size)
+    batch = images[:, :1000]
+
+    def best_time(f, repeats=3):
+        \"\"\"The best of a few runs of f(), in seconds, on one BLAS thread.\"\"\"
+        times = []
+        with blas_threads(1):
+            for _ in range(repeats):
+                start = time.perf_counter()
+                result = f()
+                times.append(time.perf_counter() - start)
+        return result, min(times)
+
+
+    def one_at_a_time():
+        return np.column_stack([sigmoid(W2 @ sigmoid(W1 @ x + b1) + b2) for x in batch.T])
+
+
+    a3_loop, loop_s = best_time(one_at_a_time)
+    a3_batch, batch_s = best_time(lambda: forward(W1, W2, b1, b2, batch)[1])
+    assert np.allclose(a3_loop, a3_batch)
+    print(f"loop over examples {1000 * loop_s:.1f} ms, matrix products {1000 * batch_s:.1f} ms "
+          f"({loop_s / batch_s:.0f}x faster), same a3")
+    """),
+    md(r"""
+    ## Training
+
+    The same `train_sparse_autoencoder` as for the patches, with the exercise's settings. The
+    cost and gradient take about a hundred times more arithmetic per evaluation than the
+    patches' (784 x 196 weights and 10,000 examples, against 64 x 25 and 10,000), so this is
+    the long run of the series; the cell prints its time.
+    """),
+    code("""
+    args = (visible_size, hidden_size, lambda_, rho, beta)  # the course's order
+    result = train_sparse_autoencoder(theta0, *args, images, max_iter=MAX_ITER,
+                                      progress=ProgressPrinter(every=50))
+    terms = sparse_autoencoder_cost_terms(result.theta, *args, images)
+    print(f"\\n{result.n_iter} iterations, {result.n_evals} evaluations, "
+          f"{result.wall_time:.1f} s: {result.message}")
+    print(f"final cost {result.cost:.4f} = reconstruction {terms.reconstruction:.4f} + "
+          f"weight decay {terms.weight_decay:.4f} + sparsity {terms.sparsity:.4f}")
+    assert result.cost < result.history[0].cost
+
+    fig, ax = plt.subplots()
+    ax.semilogy([r.iteration for r in result.history], [r.cost for r in result.history])
+    ax.set(title=r"$J_{sparse}$ on MNIST", xlabel="L-BFGS iteration", ylabel="cost (log scale)")
+    plt.show()
+    """),
+    md(r"""
+    ## The filters: pen strokes
+
+    Each of the 196 tiles is one row of $W^{(1)}$ drawn as a 28x28 image. After the full run
+    most of them are strokes and arcs, each at one place in the digit frame, and a few look like
+    whole digits. A digit is rebuilt from several of them: the sparsity report below counts how
+    many units are strongly active on a typical digit.
+    """),
+    code("""
+    W1, W2, b1, b2 = unpack(result.theta, visible_size, hidden_size)
+    show_mosaic(W1.T, f"W1 after {result.n_iter} iterations", size=5)
+    """),
+    md(r"""
+    ## Reconstructions
+
+    Ten digits (top) and the network's outputs $a^{(3)}$ (bottom).
+    """),
+    code("""
+    a2, a3 = forward(W1, W2, b1, b2, images)  # (196, m), (784, m)
+    fig, axes = plt.subplots(2, 10, figsize=(7, 1.7))
+    for i in range(10):
+        for row, columns in enumerate((images, a3)):
+            image = columns[:, i].reshape(28, 28, order="F")  # column-major, as loadMNISTImages
+            axes[row, i].imshow(image, cmap="gray", vmin=0, vmax=1)
+            axes[row, i].axis("off")
+    fig.suptitle("Digits (top) and their reconstructions (bottom)", fontsize=10)
+    plt.show()
+    """),
+    md(r"""
+    ## The sparsity report
+
+    How close each unit's average activation $\hat\rho_j$ came to $\rho$, and how often units
+    fire: the share of activations above 0.1, and the number of units active on a typical
+    digit.
+    """),
+    code("""
+    rho_hat = a2.mean(axis=1)
+    active_per_digit = np.sum(a2 > 0.5, axis=0)  # (m,)
+    print(f"rho = {rho}: rho_hat mean {rho_hat.mean():.4f}, min {rho_hat.min():.4f}, "
+          f"max {rho_hat.max():.4f}")
+    print(f"activations above 0.1: {100 * np.mean(a2 > 0.1):.1f}%; units above 0.5 per digit: "
+          f"median {np.median(active_per_digit):.0f} of {hidden_size}")
+
+    fig, ax = plt.subplots()
+    ax.hist(rho_hat, bins=30, color="tab:blue")
+    ax.axvline(rho, color="tab:red", linestyle="--", label=rf"target $\\rho$ = {rho:g}")
+    ax.set(title=f"Average activation of the {hidden_size} hidden units",
+           xlabel=r"$\\hat\\rho_j$", ylabel="units")
+    ax.legend()
+    plt.show()
+    """),
+    md(r"""
+    ## Summary
+
+    * The vectorized cost is the same code as for the patches, only larger; the loop-free form
+      is what makes this run feasible.
+    * The 196 units learn pen strokes, and their average activations gather around $\rho$
+      (the cells above print the figures).
+    """),
+]
+
+# ---------------------------------------------------------------------------------------------
+# 6. Backends
+# ---------------------------------------------------------------------------------------------
+
+NB06 = [
+    md(r"""
+    # 6. Backends: NumPy, array_api_strict, CuPy
+
+    The package's numerical code is written once against the Python array API: each function
+    asks its inputs for their namespace (`xp`) and uses only standard functions. The same lines
+    therefore run on NumPy, on `array_api_strict` (a deliberately minimal implementation that
+    rejects anything outside the standard, used by the tests to prove it), and on CuPy on a GPU.
+    This notebook evaluates one cost on each backend present, times it, and compares float32 with
+    float64.
+    """),
+    code(f"""
+    import time
+
+    import array_api_strict as xs
+    import numpy as np
+
+    from ufldl_sae import initialize_parameters, sparse_autoencoder_cost, train_sparse_autoencoder
+    from ufldl_sae.backend import (array_namespace, backend_name, blas_threads,
+                                   default_blas_threads, to_host)
+    from ufldl_sae.data import load_natural_images, normalize_data, sample_images
+
+    {QUICK_SETUP.replace(chr(10), chr(10) + "    ")}
+    REPEATS = 3 if QUICK else 20
+    MAX_ITER = 20 if QUICK else 400
+    """),
+    md(r"""
+    ## One cost, three namespaces
+
+    The course's problem: 64-25, 10,000 normalized patches, $\rho = 0.01$, $\lambda = 10^{-4}$,
+    $\beta = 3$, at the initial parameters. The data and theta are built on the host with NumPy
+    and copied once to each backend.
+    """),
+    code("""
+    visible_size, hidden_size, lambda_, rho, beta = 64, 25, 1e-4, 0.01, 3.0
+    patches = normalize_data(sample_images(load_natural_images(), 8, 10000, rng=0))  # (64, 10000)
+    theta = initialize_parameters(hidden_size, visible_size, rng=0)
+    args = (visible_size, hidden_size, lambda_, rho, beta)
+
+    backends = {"numpy": (theta, patches),
+                "array_api_strict": (xs.asarray(theta), xs.asarray(patches)),
+                "array_api_strict, device1": (xs.asarray(theta, device=xs.Device("device1")),
+                                              xs.asarray(patches, device=xs.Device("device1")))}
+    try:
+        import cupy
+
+        cupy.cuda.runtime.getDeviceCount()
+        backends["cupy"] = (cupy.asarray(theta), cupy.asarray(patches))
+    except Exception as error:  # no CuPy, or CuPy without a GPU
+        print(f"CuPy skipped: no GPU here ({type(error).__name__}: {error})")
+
+    costs = {}
+    for name, (t, data) in backends.items():
+        cost, grad = sparse_autoencoder_cost(t, *args, data)
+        costs[name] = (float(cost), to_host(grad))
+        namespace = backend_name(array_namespace(data))
+        print(f"{name:<26} namespace {namespace:<18} cost {float(cost):.15f}")
+    """),
+    md(r"""
+    `array_api_strict`'s second device, `device1`, is a fake device: any hidden conversion to
+    NumPy of an array living there raises. The cost running there shows that the only host
+    copies are the explicit ones (`to_host`, above, to compare results). The results agree to
+    rounding:
+    """),
+    code("""
+    ref_cost, ref_grad = costs["numpy"]
+    for name, (c, g) in costs.items():
+        cost_diff = abs(c - ref_cost) / abs(ref_cost)
+        grad_diff = np.linalg.norm(g - ref_grad) / np.linalg.norm(ref_grad)
+        print(f"{name:<26} cost {cost_diff:.1e}, gradient {grad_diff:.1e} (relative to NumPy)")
+        assert cost_diff < 1e-12 and grad_diff < 1e-12
+    """),
+    md(r"""
+    ## A small timing table
+
+    One evaluation of cost and gradient, the unit of work of every L-BFGS iteration, in float64
+    and float32 on each backend (median of several runs; on a GPU the timing includes a device
+    synchronization through `float(cost)`). The BLAS thread count is the one training would use
+    (`default_blas_threads`: one thread for a problem this small); left at the libraries' defaults,
+    NumPy's and SciPy's thread pools compete for the cores and the timings mostly measure that.
+    """),
+    code("""
+    def median_time(t, data, repeats=REPEATS):
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            cost, grad = sparse_autoencoder_cost(t, *args, data)
+            float(cost)  # waits for the device
+            times.append(time.perf_counter() - start)
+        return float(np.median(times))
+
+
+    threads = default_blas_threads(visible_size, hidden_size, patches.shape[1])
+    print(f"{'backend':<26} {'float64':>10} {'float32':>10}   "
+          f"(ms per cost and gradient, m = 10,000, {threads} BLAS thread(s))")
+    with blas_threads(threads):
+        for name, (t, data) in backends.items():
+            xp = array_namespace(data)
+            ms64 = 1000 * median_time(t, data)
+            ms32 = 1000 * median_time(xp.astype(t, xp.float32), xp.astype(data, xp.float32))
+            print(f"{name:<26} {ms64:10.2f} {ms32:10.2f}")
+    """),
+    md(r"""
+    `array_api_strict` wraps NumPy and adds checks, so it is not meant to be fast; it is there to
+    prove portability. On the CPU, float32 halves the memory traffic; on a GPU it also runs on
+    far more arithmetic units.
+
+    ## float32 against float64
+
+    The same cost in single precision, at the same theta. Float32 keeps about 7 significant
+    digits ($\epsilon = 2^{-23} \approx 1.2\cdot10^{-7}$), so the cost and the gradient differ
+    from float64 in the 7th digit or so, too little to matter for training, far too much for a
+    gradient check at float64's threshold (notebook 3).
+    """),
+    code("""
+    cost64, grad64 = sparse_autoencoder_cost(theta, *args, patches)
+    cost32, grad32 = sparse_autoencoder_cost(theta.astype(np.float32), *args,
+                                             patches.astype(np.float32))
+    print(f"float64 cost {float(cost64):.10f}, dtype {grad64.dtype}")
+    print(f"float32 cost {float(cost32):.10f}, dtype {grad32.dtype}")
+    print(f"relative difference: cost {abs(float(cost32) - float(cost64)) / float(cost64):.1e}, "
+          f"gradient {np.linalg.norm(grad32 - grad64) / np.linalg.norm(grad64):.1e}; "
+          f"float32 machine epsilon {np.finfo(np.float32).eps:.1e}")
+    """),
+    md(r"""
+    Training runs the cost in the dtype of the data while L-BFGS keeps its own vectors in host
+    float64. Two runs of the course's exercise from the same start, one per dtype, with their
+    final costs and times:
+    """),
+    code("""
+    runs = {}
+    for dtype in (np.float64, np.float32):
+        result = train_sparse_autoencoder(theta, *args, patches.astype(dtype), max_iter=MAX_ITER)
+        runs[dtype.__name__] = result
+        print(f"{dtype.__name__}: {result.n_iter} iterations, {result.wall_time:.1f} s, "
+              f"final cost {result.cost:.6f}")
+    difference = abs(runs["float32"].cost - runs["float64"].cost) / runs["float64"].cost
+    print(f"final costs differ by a relative {difference:.1e}")
+    """),
+    md(r"""
+    Rounding makes the two runs take slightly different steps, so they end at slightly different
+    points: the printed difference is that of two nearby local solutions, not an error of
+    float32. For the exercise both are fine; for checking gradients, use float64.
+
+    ## Summary
+
+    * One implementation, several array libraries: the namespace comes from the data.
+    * Results agree across backends to rounding error (asserted above).
+    * Float32 is accurate to about $10^{-7}$ relative: enough to train, not enough to pass a
+      float64 gradient check.
+    """),
+]
+
+NOTEBOOKS = {
+    "01_forward_pass_and_cost": NB01,
+    "02_backpropagation_and_sparsity_delta": NB02,
+    "03_gradient_checking": NB03,
+    "04_natural_images_to_edge_detectors": NB04,
+    "05_mnist_pen_strokes": NB05,
+    "06_backends": NB06,
+}
+
+
+def build(name: str) -> nbformat.NotebookNode:
+    """The notebook ``name`` without outputs."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.from_dict(dict(cell)) for cell in NOTEBOOKS[name]]
+    for k, cell in enumerate(nb.cells):
+        cell["id"] = f"{name[:2]}-{k:02d}"  # stable ids: regenerating gives the same file
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, timeout: int = 900) -> nbformat.NotebookNode:
+    """Run ``nb`` in a fresh kernel from the notebooks' folder (outputs filled in place)."""
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(HERE)}},
+    )
+    client.execute()
+    return nb
+
+
+def refresh_text(new: nbformat.NotebookNode, old: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``old`` (executed) with the markdown of ``new``; refuses if any code cell changed."""
+    same_code = [(c.cell_type, c.source if c.cell_type == "code" else "") for c in new.cells] == [
+        (c.cell_type, c.source if c.cell_type == "code" else "") for c in old.cells
+    ]
+    if not same_code:
+        raise SystemExit("code cells changed: run with --execute instead of --refresh-text")
+    for new_cell, old_cell in zip(new.cells, old.cells, strict=True):
+        old_cell.source = new_cell.source
+    return old
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--execute", action="store_true", help="run each notebook and keep outputs")
+    parser.add_argument("--only", nargs="*", default=None, help="name prefixes, e.g. 01 04")
+    parser.add_argument(
+        "--refresh-text",
+        action="store_true",
+        help="copy edited markdown into the executed notebooks (code cells must be unchanged)",
+    )
+    args = parser.parse_args(argv)
+    os.environ.pop("UFLDL_SAE_NOTEBOOK_QUICK", None)  # committed outputs are full-size runs
+    for name in NOTEBOOKS:
+        if args.only and not any(name.startswith(p) for p in args.only):
+            continue
+        nb = build(name)
+        if args.refresh_text:
+            nb = refresh_text(nb, nbformat.read(HERE / f"{name}.ipynb", as_version=4))
+        elif args.execute:
+            start = time.perf_counter()
+            execute(nb)
+            print(f"{name}: executed in {time.perf_counter() - start:.1f} s", flush=True)
+        nbformat.write(nb, HERE / f"{name}.ipynb")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
