@@ -841,18 +841,22 @@ NB04 = [
     ## Reconstructions
 
     Top row: ten patches; bottom row: the network's outputs $a^{(3)}$ for them, on the same grey
-    scale $[0.1, 0.9]$. With 25 hidden units for 64 pixels and most units silent on any one
-    patch, the reconstruction keeps the main edge of each patch and loses detail.
+    scale $[0.1, 0.9]$, the range of `normalize_data`. The outputs are much flatter than the
+    inputs: with $\rho = 0.01$ each patch is rebuilt from the few units that respond to it, at
+    low activation, so only the strongest edges leave a trace. The cell also prints the share of
+    the patches' variance that the outputs explain. That is the price of sparsity: the goal of
+    the exercise is the features (the filters above), not a faithful copy; the run without the
+    penalty, below, reconstructs better with worse features.
     """),
     code("""
     def show_reconstructions(originals, outputs, side, title):
-        \"\"\"Originals (top) and reconstructions (bottom), columns reshaped as in MATLAB.\"\"\"
+        \"\"\"Originals (top) and reconstructions (bottom), on the grey scale [0.1, 0.9].\"\"\"
         n = originals.shape[1]
         fig, axes = plt.subplots(2, n, figsize=(0.7 * n, 1.8))
         for i in range(n):
             for row, columns in enumerate((originals, outputs)):
                 axes[row, i].imshow(columns[:, i].reshape(side, side, order="F"), cmap="gray",
-                                    vmin=columns.min(), vmax=columns.max())
+                                    vmin=0.1, vmax=0.9)  # column-major, as sampleIMAGES
                 axes[row, i].axis("off")
         axes[0, 0].set_title("input", fontsize=8, loc="left")
         axes[1, 0].set_title("output", fontsize=8, loc="left")
@@ -860,8 +864,14 @@ NB04 = [
         plt.show()
 
 
+    def explained(outputs, inputs):
+        \"\"\"Share of the inputs' variance that the outputs reproduce.\"\"\"
+        return 1 - np.sum((outputs - inputs) ** 2) / np.sum((inputs - inputs.mean()) ** 2)
+
+
     a2, a3 = forward(W1, W2, b1, b2, patches)  # (25, m), (64, m)
     show_reconstructions(patches[:, :10], a3[:, :10], 8, "Ten patches and their reconstructions")
+    print(f"the outputs explain {100 * explained(a3, patches):.0f}% of the patches' variance")
     """),
     md(r"""
     ## Are the hidden units sparse?
@@ -882,7 +892,8 @@ NB04 = [
     right.axhline(rho, color="tab:red", linestyle="--", label=rf"$\\rho$ = {rho:g}")
     right.set(title="average activation per unit", xlabel="hidden unit j",
               ylabel=r"$\\hat\\rho_j$")
-    right.legend()
+    right.set_ylim(0, 1.5 * max(rho_hat.max(), rho))
+    right.legend(loc="upper right")
     fig.tight_layout()
     plt.show()
     print(f"mean rho_hat {rho_hat.mean():.4f} (target {rho}), min {rho_hat.min():.4f}, "
@@ -899,16 +910,19 @@ NB04 = [
     args_dense = (visible_size, hidden_size, lambda_, rho, 0.0)  # beta = 0
     result_dense = train_sparse_autoencoder(theta0, *args_dense, patches, max_iter=MAX_ITER)
     W1_dense, W2_dense, b1_dense, b2_dense = unpack(result_dense.theta, visible_size, hidden_size)
-    a2_dense, _ = forward(W1_dense, W2_dense, b1_dense, b2_dense, patches)
+    a2_dense, a3_dense = forward(W1_dense, W2_dense, b1_dense, b2_dense, patches)
     print(f"beta = 0: {result_dense.n_iter} iterations, {result_dense.wall_time:.1f} s, "
           f"cost {result_dense.cost:.4f}")
     print(f"mean activation {a2_dense.mean():.3f} (with beta = {beta:g}: {a2.mean():.4f}); "
           f"activations above 0.1: {100 * np.mean(a2_dense > 0.1):.1f}%")
+    print(f"the outputs explain {100 * explained(a3_dense, patches):.0f}% of the patches' variance "
+          f"(with beta = {beta:g}: {100 * explained(a3, patches):.0f}%)")
     show_mosaic(W1_dense.T, "W1 with beta = 0")
     """),
     md(r"""
     Without the penalty the code is dense: the units are partly on for most patches (the cell
-    prints the mean activation and the share above 0.1), and the filters lose their structure:
+    prints the mean activation and the share above 0.1), the reconstructions are better (the
+    explained variance printed beside the sparse run's), and the filters lose their structure:
     25 units that are all active at once can share the work of reconstruction through weights
     that look like noise, and no unit needs to specialize in one localized edge. The sparsity
     penalty is what makes each unit pick one feature.
