@@ -15,10 +15,10 @@ import re
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 from conftest import MNIST_DIR, REPO
 
+nbformat = pytest.importorskip("nbformat")  # nbformat, nbclient and ipykernel: the test extra
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS_DIR = REPO / "notebooks"
