@@ -182,3 +182,9 @@ def test_short_mnist_run_beats_chance_by_far(mnist_dir):
     test_x, test_y = images[:, 50000:51000], labels[50000:51000]
     model = softmax_train(784, 10, 1e-4, train_x, train_y, max_iter=40, rng=0)
     assert accuracy(softmax_predict(model, test_x), test_y) > 0.8  # chance: 0.1
+
+
+def test_accuracy_needs_matching_lengths():
+    assert accuracy(np.array([1, 2, 3]), np.array([1, 2, 0])) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match=r"one length, got shapes \(3,\) and \(2,\)"):
+        accuracy(np.array([1, 2, 3]), np.array([1, 2]))

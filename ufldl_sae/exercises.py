@@ -22,6 +22,11 @@ tests run in seconds), measures the accuracy on held-out digits and writes a run
 
 Labels are the digits themselves, classes ``0 .. 9`` (the course's MATLAB code maps digit 0 to
 class 10). The data are moved to the chosen backend once; the numerical work runs there.
+
+>>> from ufldl_sae.exercises import load_mnist_sets, run_softmax
+>>> mnist = load_mnist_sets("path/to/mnist")  # doctest: +SKIP
+>>> run_softmax(mnist=mnist, out="runs/softmax")["accuracy"]  # doctest: +SKIP
+0.9264
 """
 
 from __future__ import annotations
