@@ -339,7 +339,8 @@ def stacked_ae_train(
     except TypeError as error:
         raise ValueError(f"data must be an array, got {type(data).__name__}") from error
     labels = labels_like(labels, data)
-    host_theta0 = np.asarray(to_host(theta0), dtype=np.float64)
+    host = to_host(theta0) if hasattr(theta0, "__dlpack__") else theta0
+    host_theta0 = np.array(host, dtype=np.float64)  # a copy: the caller's array stays as is
     _check_stacked_arguments(
         from_host(host_theta0, xp, dtype=data.dtype, device=data.device),
         input_size,
