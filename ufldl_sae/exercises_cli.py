@@ -39,7 +39,9 @@ def _common(p: argparse.ArgumentParser, *, mnist: bool = True, max_iter: int | N
         )
     p.add_argument("--backend", choices=["numpy", "cupy", "array_api_strict"], default="numpy")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    p.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
+    p.add_argument(
+        "--seed", type=int, default=0, help="random seed (initial weights, sampled patches)"
+    )
     p.add_argument("--out", help="run folder to create (default: runs/<exercise>-<time>)")
     p.add_argument("--progress-every", type=int, default=1, help="0: no progress lines")
     if mnist:
@@ -107,7 +109,7 @@ def register(subparsers: Any) -> None:
         "pca",
         help="PCA, PCA whitening and ZCA whitening of raw image patches",
         description="12x12 patches of the embedded images before whitening, each patch's mean "
-        "removed; k keeping 99%% of the variance; PCA and ZCA whitening with epsilon 0.1.",
+        "removed; k keeping 99% of the variance; PCA and ZCA whitening with epsilon 0.1.",
     )
     _common(p, mnist=False)
     p.add_argument("--patch-size", type=_positive_int, default=12)
