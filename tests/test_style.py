@@ -1,4 +1,4 @@
-"""The code stays ruff-clean (the project's rules live in .ci/ruff.toml)."""
+"""The code stays ruff-clean (the project's rules live in .ruff.toml)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ def test_ruff_is_clean():
     ruff = shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (it is part of the 'test' extra)")
-    paths = [p for p in ("ufldl_sae", "tests", "benchmarks", "data") if (REPO / p).exists()]
+    folders = ("ufldl_sae", "tests", "benchmarks", "data", "notebooks")
+    paths = [p for p in folders if (REPO / p).exists()]
     result = subprocess.run(
-        [ruff, "check", "--config", str(REPO / ".ci" / "ruff.toml"), *paths],
+        [ruff, "check", "--config", str(REPO / ".ruff.toml"), *paths],
         cwd=REPO,
         capture_output=True,
         text=True,

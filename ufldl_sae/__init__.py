@@ -29,6 +29,8 @@ from .model import (
 )
 from .optimize import LbfgsResult, NonFiniteError, minimize_lbfgs, train_sparse_autoencoder
 from .params import initialize_parameters, pack, unpack
+from .softmax import softmax_cost, softmax_predict, softmax_train
+from .stacked import stacked_ae_cost
 
 __version__ = "0.1.0"
 
@@ -48,6 +50,10 @@ __all__ = [
     "pack",
     "relative_difference",
     "sigmoid",
+    "softmax_cost",
+    "softmax_predict",
+    "softmax_train",
+    "stacked_ae_cost",
     "sparse_autoencoder_cost",
     "sparse_autoencoder_cost_terms",
     "train_sparse_autoencoder",

@@ -1,4 +1,4 @@
-"""The command line: ``ufldl-sae train | gradcheck | show | exercise | check``.
+"""The command line: ``ufldl-sae train | gradcheck | show | exercise | check | softmax | ...``.
 
 ``train`` runs the course's exercises end to end (``--preset patches``, the default, or
 ``mnist``) and leaves a run folder; ``gradcheck`` runs the course's checks; ``show`` re-draws a
@@ -18,21 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from .validation import positive_int
+
 EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
     """A mistake in the command or its files: reported in one line, exit status 2."""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def _add_train(subparsers: Any) -> None:
@@ -45,14 +37,14 @@ def _add_train(subparsers: Any) -> None:
         "hyperparameter can be overridden.",
     )
     p.add_argument("--preset", choices=["patches", "mnist"], default="patches")
-    p.add_argument("--hidden-size", type=_positive_int)
+    p.add_argument("--hidden-size", type=positive_int)
     p.add_argument("--sparsity-param", type=float, help="target activation rho, in (0, 1)")
     p.add_argument("--lambda", dest="lambda_", type=float, help="weight decay, >= 0")
     p.add_argument("--beta", type=float, help="weight of the sparsity penalty, >= 0")
-    p.add_argument("--max-iter", type=_positive_int, help="L-BFGS iterations (course: 400)")
-    p.add_argument("--patch-size", type=_positive_int, help="patches preset: side in pixels")
-    p.add_argument("--num-patches", type=_positive_int, help="patches preset: how many")
-    p.add_argument("--num-images", type=_positive_int, help="mnist preset: first N digits")
+    p.add_argument("--max-iter", type=positive_int, help="L-BFGS iterations (course: 400)")
+    p.add_argument("--patch-size", type=positive_int, help="patches preset: side in pixels")
+    p.add_argument("--num-patches", type=positive_int, help="patches preset: how many")
+    p.add_argument("--num-images", type=positive_int, help="mnist preset: first N digits")
     p.add_argument("--images", help="patches preset: your own IMAGES.mat (or IMAGES_RAW.mat)")
     p.add_argument(
         "--unwhitened", action="store_true", help="patches preset: un-whitened embedded images"
@@ -64,7 +56,7 @@ def _add_train(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the patches and the weights")
     p.add_argument("--out", help="run folder to create (default: runs/<preset>-<time>)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
-    p.add_argument("--checkpoint-every", type=_positive_int, default=25)
+    p.add_argument("--checkpoint-every", type=positive_int, default=25)
     p.add_argument("--progress-every", type=int, default=1, help="0: no progress lines")
     p.add_argument("--cost", metavar="FILE.py[:FUNCTION]", help="train with your own cost function")
     p.set_defaults(func=cmd_train)
@@ -78,8 +70,8 @@ def _add_gradcheck(subparsers: Any) -> None:
         "autoencoder's analytic gradient on a small problem (8x8 patches of the embedded "
         "images), overall, per block and per term. Exit status 1 when a check fails.",
     )
-    p.add_argument("--hidden-size", type=_positive_int, default=5)
-    p.add_argument("--num-patches", type=_positive_int, default=10)
+    p.add_argument("--hidden-size", type=positive_int, default=5)
+    p.add_argument("--num-patches", type=positive_int, default=10)
     p.add_argument("--sparsity-param", type=float, default=0.01)
     p.add_argument("--lambda", dest="lambda_", type=float, default=1e-4)
     p.add_argument("--beta", type=float, default=3.0)
@@ -104,12 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(subparsers)
     _add_gradcheck(subparsers)
     _add_show(subparsers)
-    try:
-        from .coursework.cli import register
-    except ImportError:
-        pass
-    else:
-        register(subparsers)
+    from .coursework.cli import register as register_coursework
+    from .exercises_cli import register as register_exercises
+
+    register_exercises(subparsers)
+    register_coursework(subparsers)
     return parser
 
 

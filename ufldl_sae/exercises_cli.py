@@ -12,18 +12,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .validation import positive_int
+
 #: A gradient check passes below this relative difference (float64, five-point stencil).
 GRADCHECK_THRESHOLD = 1e-9
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def _common(p: argparse.ArgumentParser, *, mnist: bool = True, max_iter: int | None = None) -> None:
@@ -33,7 +25,7 @@ def _common(p: argparse.ArgumentParser, *, mnist: bool = True, max_iter: int | N
     if max_iter is not None:
         p.add_argument(
             "--max-iter",
-            type=_positive_int,
+            type=positive_int,
             default=max_iter,
             help=f"L-BFGS iterations (course: {max_iter})",
         )
@@ -62,8 +54,8 @@ def register(subparsers: Any) -> None:
     )
     _common(p, max_iter=100)
     p.add_argument("--lambda", dest="lambda_", type=float, default=1e-4)
-    p.add_argument("--num-train", type=_positive_int, default=60000)
-    p.add_argument("--num-test", type=_positive_int, default=10000)
+    p.add_argument("--num-train", type=positive_int, default=60000)
+    p.add_argument("--num-test", type=positive_int, default=10000)
     p.set_defaults(func=cmd_softmax)
 
     p = subparsers.add_parser(
@@ -74,14 +66,14 @@ def register(subparsers: Any) -> None:
         "the other), and, as a baseline, from the raw pixels.",
     )
     _common(p, max_iter=400)
-    p.add_argument("--hidden-size", type=_positive_int, default=200)
+    p.add_argument("--hidden-size", type=positive_int, default=200)
     p.add_argument("--sparsity-param", type=float, default=0.1)
     p.add_argument("--lambda", dest="lambda_", type=float, default=3e-3)
     p.add_argument("--beta", type=float, default=3.0)
     p.add_argument("--softmax-lambda", type=float, default=1e-4)
-    p.add_argument("--softmax-max-iter", type=_positive_int, default=100)
-    p.add_argument("--num-unlabeled", type=_positive_int, help="first N digits 5-9 only")
-    p.add_argument("--num-labeled", type=_positive_int, help="first N digits 0-4 only")
+    p.add_argument("--softmax-max-iter", type=positive_int, default=100)
+    p.add_argument("--num-unlabeled", type=positive_int, help="first N digits 5-9 only")
+    p.add_argument("--num-labeled", type=positive_int, help="first N digits 0-4 only")
     p.add_argument("--no-raw-baseline", action="store_true", help="skip the raw-pixel softmax")
     p.set_defaults(func=cmd_self_taught)
 
@@ -92,17 +84,17 @@ def register(subparsers: Any) -> None:
         "top, then fine-tuning of the whole network by backpropagation.",
     )
     _common(p, max_iter=400)
-    p.add_argument("--hidden-size-l1", type=_positive_int, default=200)
-    p.add_argument("--hidden-size-l2", type=_positive_int, default=200)
+    p.add_argument("--hidden-size-l1", type=positive_int, default=200)
+    p.add_argument("--hidden-size-l2", type=positive_int, default=200)
     p.add_argument("--sparsity-param", type=float, default=0.1)
     p.add_argument("--lambda", dest="lambda_", type=float, default=3e-3)
     p.add_argument("--beta", type=float, default=3.0)
     p.add_argument("--softmax-lambda", type=float, default=1e-4)
-    p.add_argument("--softmax-max-iter", type=_positive_int, default=100)
+    p.add_argument("--softmax-max-iter", type=positive_int, default=100)
     p.add_argument("--finetune-lambda", type=float, default=1e-4)
-    p.add_argument("--finetune-max-iter", type=_positive_int, default=400)
-    p.add_argument("--num-train", type=_positive_int, default=60000)
-    p.add_argument("--num-test", type=_positive_int, default=10000)
+    p.add_argument("--finetune-max-iter", type=positive_int, default=400)
+    p.add_argument("--num-train", type=positive_int, default=60000)
+    p.add_argument("--num-test", type=positive_int, default=10000)
     p.set_defaults(func=cmd_stacked)
 
     p = subparsers.add_parser(
@@ -112,8 +104,8 @@ def register(subparsers: Any) -> None:
         "removed; k keeping 99% of the variance; PCA and ZCA whitening with epsilon 0.1.",
     )
     _common(p, mnist=False)
-    p.add_argument("--patch-size", type=_positive_int, default=12)
-    p.add_argument("--num-patches", type=_positive_int, default=10000)
+    p.add_argument("--patch-size", type=positive_int, default=12)
+    p.add_argument("--num-patches", type=positive_int, default=10000)
     p.add_argument("--retain", type=float, default=0.99, help="fraction of variance kept")
     p.add_argument("--epsilon", type=float, default=0.1)
     p.set_defaults(func=cmd_pca)
