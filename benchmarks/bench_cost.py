@@ -173,23 +173,22 @@ def peak_memory(shape: str, dtype: str) -> dict:
             "unavoidable_MB": unavoidable / 1e6, "ratio": peak / unavoidable}  # fmt: skip
 
 
-def full_runs() -> list[dict]:
+def full_runs(mnist_dir: str | None):
+    """Yield one row per preset as each run ends (``mnist_dir``: local MNIST files, if any)."""
     import tempfile
     from pathlib import Path
 
     from ufldl_sae.runs import RunConfig, train_run
 
-    rows = []
     for preset in ("patches", "mnist"):
-        config = RunConfig.from_preset(preset)
+        config = RunConfig.from_preset(preset, mnist_dir=mnist_dir)
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
             metrics = train_run(config, Path(tmp), verbose=0)
             wall = time.perf_counter() - start
-        rows.append({"preset": preset, "wall_s": wall, "train_s": metrics["wall_time_s"],
-                     "iterations": metrics["iterations"], "evaluations": metrics["evaluations"],
-                     "cost": metrics["cost"]})  # fmt: skip
-    return rows
+        yield {"preset": preset, "wall_s": wall, "train_s": metrics["wall_time_s"],
+               "iterations": metrics["iterations"], "evaluations": metrics["evaluations"],
+               "cost": metrics["cost"]}  # fmt: skip
 
 
 def machine() -> str:
@@ -216,6 +215,7 @@ def main() -> None:
     parser.add_argument("--peers", default="torch autograd,jax.jit")
     parser.add_argument("--memory", action="store_true", help="peak memory of one evaluation")
     parser.add_argument("--full", action="store_true", help="full runs of both presets")
+    parser.add_argument("--mnist-dir", help="folder of the MNIST files (default: download)")
     args = parser.parse_args()
     peers = [p for p in args.peers.split(",") if p]
     # What training does (optimize.train_sparse_autoencoder), for every row alike.
@@ -223,7 +223,7 @@ def main() -> None:
     print(f"machine: {machine()}; malloc keeps freed memory: {tuned}\n")
     print("| shape | dtype | implementation | median ms | min ms | ratio to floor |")
     print("|---|---|---|---:|---:|---:|")
-    for shape in args.shapes.split(","):
+    for shape in filter(None, args.shapes.split(",")):
         for dtype in args.dtypes.split(","):
             for row in bench_shape(shape, dtype, args.repeats, peers):
                 if "skipped" in row:
@@ -235,7 +235,7 @@ def main() -> None:
     if args.memory:
         print("\n| shape | dtype | peak MB above inputs | unavoidable MB | ratio |")
         print("|---|---|---:|---:|---:|")
-        for shape in args.shapes.split(","):
+        for shape in filter(None, args.shapes.split(",")):
             for dtype in args.dtypes.split(","):
                 r = peak_memory(shape, dtype)
                 print(f"| {shape} | {dtype} | {r['peak_MB']:.1f} | {r['unavoidable_MB']:.1f} | "
@@ -243,7 +243,7 @@ def main() -> None:
     if args.full:
         print("\n| preset | wall s (with data) | training s | iterations | evaluations | cost |")
         print("|---|---:|---:|---:|---:|---:|")
-        for r in full_runs():
+        for r in full_runs(args.mnist_dir):
             print(f"| {r['preset']} | {r['wall_s']:.1f} | {r['train_s']:.1f} | {r['iterations']} "
                   f"| {r['evaluations']} | {r['cost']:.4f} |", flush=True)  # fmt: skip
 
