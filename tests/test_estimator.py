@@ -133,3 +133,11 @@ def test_works_in_a_scikit_learn_pipeline(X):
     assert clone(model).get_params() == model.get_params()
     pipe = make_pipeline(MinMaxScaler((0.1, 0.9)), model).fit(X)
     assert pipe.transform(X).shape == (200, 5)
+
+
+def test_fit_validates_the_data_once():
+    """One warning for data outside [0, 1], not one per validation layer or recorded term."""
+    X = np.random.default_rng(3).uniform(-1.0, 2.0, (50, 9))
+    with pytest.warns(UserWarning, match=r"outside \[0, 1\]") as caught:
+        SparseAutoencoder(hidden_size=3, max_iter=3, random_state=0).fit(X)
+    assert len([w for w in caught if "outside [0, 1]" in str(w.message)]) == 1

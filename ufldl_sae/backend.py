@@ -62,11 +62,7 @@ def get_namespace(backend: str) -> ModuleType:
 
 def backend_name(xp: ModuleType) -> str:
     """A short name for a namespace, for reports: ``numpy``, ``cupy``, ``array_api_strict``..."""
-    name = xp.__name__
-    for prefix in ("array_api_compat.", "array_api_strict"):
-        if name.startswith(prefix):
-            return name.removeprefix(prefix) if prefix.endswith(".") else "array_api_strict"
-    return name
+    return xp.__name__.removeprefix("array_api_compat.")
 
 
 def get_dtype(xp: ModuleType, dtype: str | Any) -> Any:

@@ -26,7 +26,6 @@ import numpy as np
 from .backend import DTYPES, from_host, get_dtype, get_namespace, to_host
 from .model import (
     CostTerms,
-    check_problem,
     forward,
     sigmoid,
     sparse_autoencoder_cost_terms,
@@ -165,7 +164,7 @@ class SparseAutoencoder:
 
     def _check_X(self, X: Any, name: str = "X", features: int | None = None) -> np.ndarray:
         """``X`` as a host float64 (n_samples, n_features) array, checked."""
-        X = np.asarray(to_host(X) if not isinstance(X, list) else np.array(X), dtype=np.float64)
+        X = np.asarray(X if isinstance(X, list | tuple) else to_host(X), dtype=np.float64)
         if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(
                 f"{name} must be a 2-D array (n_samples, n_features) with at least one sample "
@@ -209,8 +208,7 @@ class SparseAutoencoder:
         self.check_params()
         X = self._check_X(X)
         visible, hidden = X.shape[1], self.hidden_size
-        data = self._device_columns(X)
-        check_problem(visible, hidden, self.lambda_, self.sparsity_param, self.beta, data)
+        data = self._device_columns(X)  # validated by train_sparse_autoencoder, once
         if theta0 is None:
             theta0 = initialize_parameters(hidden, visible, self.random_state)
         every = int(self.verbose)
@@ -242,7 +240,7 @@ class SparseAutoencoder:
 
     def _terms(self, theta: np.ndarray, args: tuple, data: Any) -> CostTerms:
         xp_theta = from_host(theta, get_namespace(self.backend), dtype=data.dtype)
-        return sparse_autoencoder_cost_terms(xp_theta, *args, data)
+        return sparse_autoencoder_cost_terms(xp_theta, *args, data, check_inputs=False)
 
     def _set_theta(self, theta: np.ndarray, visible: int) -> None:
         self.theta_ = np.asarray(theta, dtype=np.float64)

@@ -53,8 +53,8 @@ def sigmoid(z: Any) -> Any:
     from below one unit above minus that log keeps the exponential finite: the result is the
     textbook value bit for bit down to the clip, and below it (where the true value is under
     1e-307, or 1e-38 in float32) it stays at that tiny positive value instead of 0.
-    At the other end it reaches exactly 1, and nothing downstream ever sees NaN. Three passes
-    over the array (clip, exp, divide), as cheap as the unguarded form.
+    At the other end it reaches exactly 1, and nothing downstream ever sees NaN. The guard
+    costs one pass over the array (the clip) on top of the textbook form's.
     """
     xp = array_namespace(z)
     lowest = 1.0 - math.log(xp.finfo(z.dtype).max)
@@ -306,12 +306,20 @@ def sparse_autoencoder_cost_terms(
     sparsity_param: float,
     beta: float,
     data: Any,
+    *,
+    check_inputs: bool = True,
 ) -> CostTerms:
     """The three terms of :func:`sparse_autoencoder_cost`'s cost, as Python floats (no gradient).
 
-    For reports and for checking each term on its own; same arguments as the cost.
+    For reports and for checking each term on its own; same arguments as the cost, and the same
+    ``check_inputs`` switch for callers that validated the data once already.
     """
-    xp = check_cost_arguments(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    if check_inputs:
+        xp = check_cost_arguments(
+            theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data
+        )
+    else:
+        xp = array_namespace(theta, data)
     if theta.dtype != data.dtype:
         theta = xp.astype(theta, data.dtype)
     W1, W2, b1, b2 = unpack(theta, visible_size, hidden_size)

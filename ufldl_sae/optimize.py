@@ -20,6 +20,7 @@ minFunc's default ``Corr``, where SciPy's own default is 10. Measured on the cla
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time
@@ -123,12 +124,10 @@ class _Tracker:
         callback: Callable[[IterationRecord, np.ndarray], None] | None,
         blocks: dict[str, slice] | None,
     ) -> None:
-        self.objective, self.progress, self.callback, self.blocks = (
-            objective,
-            progress,
-            callback,
-            blocks,
-        )
+        self.objective = objective
+        self.progress = progress
+        self.callback = callback
+        self.blocks = blocks
         self.start = time.perf_counter()
         self.n_evals = 0
         self.history: list[IterationRecord] = []
@@ -317,19 +316,11 @@ def train_sparse_autoencoder(
     if not np.all(np.isfinite(theta0)):
         raise ValueError("theta0 must be finite, but it holds NaN or inf entries")
 
-    if cost_function is None:
+    if cost_function is None:  # validated above, so each evaluation skips the checks
+        cost_function = functools.partial(sparse_autoencoder_cost, check_inputs=False)
 
-        def fun(theta: Any) -> tuple[Any, Any]:
-            return sparse_autoencoder_cost(
-                theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data,
-                check_inputs=False,
-            )  # fmt: skip
-    else:
-
-        def fun(theta: Any) -> tuple[Any, Any]:
-            return cost_function(
-                theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data
-            )
+    def fun(theta: Any) -> tuple[Any, Any]:
+        return cost_function(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data)
 
     keep_freed_memory()
     threads = default_blas_threads(visible_size, hidden_size, data.shape[1])

@@ -186,7 +186,7 @@ class Checkpointer:
         self.run, self.offset, self.every, self.offset_time = run, offset, every, offset_time
         path = run / "history.csv"
         fresh = not path.exists()
-        self.history = open(path, "a", newline="")  # noqa: SIM115 (closed in close())
+        self.history = open(path, "a", newline="")  # closed in close()
         self.writer = csv.writer(self.history)
         if fresh:
             self.writer.writerow(HISTORY_FIELDS)
@@ -317,7 +317,7 @@ def write_results(
         "versions": versions(),
     }
     write_json(run / "metrics.json", metrics)
-    draw_figures(run, config, model, data, report["rho_hat"])
+    draw_figures(run, config, model, data, report)
     return metrics
 
 
@@ -335,9 +335,16 @@ def versions() -> dict[str, str]:
 
 
 def draw_figures(
-    run: Path, config: RunConfig, model: SparseAutoencoder, data: np.ndarray, rho_hat: np.ndarray
+    run: Path,
+    config: RunConfig,
+    model: SparseAutoencoder,
+    data: np.ndarray,
+    report: dict[str, Any],
 ) -> None:
-    """weights.png, loss.png, reconstructions.png and activations.png."""
+    """weights.png, loss.png, reconstructions.png and activations.png.
+
+    ``report`` is ``model.sparsity_report(data.T)``, computed once by the caller.
+    """
     title = f"{config.preset}: {model.n_features_in_}-{config.hidden_size}"
     if _is_square(model.n_features_in_):
         visualize.save_network(model.W1_.T, run / "weights.png", title=f"W1 filters, {title}")
@@ -359,10 +366,10 @@ def draw_figures(
     if _is_square(model.n_features_in_):
         _, a3 = model.reconstruction_columns(data[:, :10].T)
         visualize.plot_reconstructions(data[:, :10], a3, run / "reconstructions.png")
-    fraction = float(np.mean(model.transform(data.T) > 0.1))
     visualize.plot_activations(
-        rho_hat, config.sparsity_param, run / "activations.png", fraction_active=fraction
-    )
+        report["rho_hat"], config.sparsity_param, run / "activations.png",
+        fraction_active=report["fraction_active"],
+    )  # fmt: skip
 
 
 def _is_square(n: int) -> bool:
@@ -379,5 +386,5 @@ def show_run(run: Path) -> dict[str, Any]:
     model = model_for(config, max(config.max_iter, 1), 0)
     with np.load(run / "theta.npz", allow_pickle=False) as f:
         model._set_theta(f["theta"], data.shape[0])
-    draw_figures(run, config, model, data, model.sparsity_report(data.T)["rho_hat"])
+    draw_figures(run, config, model, data, model.sparsity_report(data.T))
     return metrics

@@ -120,7 +120,7 @@ def check_finite(name: str, x: Any, xp: Any) -> None:
     from .backend import to_host  # host copy only on the error path
 
     bad = ~to_host(finite)
-    first = tuple(int(i) for i in zip(*bad.nonzero(), strict=True).__next__())
+    first = tuple(int(axis[0]) for axis in bad.nonzero())
     raise ValueError(
         f"{name} must be finite, but {int(bad.sum())} entries are NaN or inf "
         f"(first at index {first})"
