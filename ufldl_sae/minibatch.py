@@ -1,0 +1,610 @@
+r"""Minibatch training: SGD with momentum and Adam, written against the array API.
+
+The course trains on all ``m`` examples at once with L-BFGS (:mod:`ufldl_sae.optimize`). Past a
+few hundred thousand examples, or on a GPU whose memory holds the data but not a full-batch
+forward pass, one instead takes many cheap steps, each on a ``visible x b`` minibatch of columns.
+This module gives the two usual steps as pure functions, each next to its equations
+(:func:`sgd_momentum_step`, :func:`adam_step`), and a driver that runs them over shuffled epochs
+(:func:`minimize_minibatch`; :func:`train_sparse_autoencoder_minibatch` takes the course's
+arguments).
+
+Everything stays on the data's device and in its dtype: theta, the gradient and the optimizer's
+state. Per epoch, one index vector crosses to the device (the shuffle is drawn on the host with
+``numpy.random.Generator``, so a seed gives the same run on every backend) and three figures
+cross back (the epoch's cost, its gradient norm and theta, for the history, the best-so-far copy
+and the callback). The batch costs and gradients are summed on the device and read once.
+
+Estimating :math:`\hat\rho` on a minibatch
+------------------------------------------
+The sparsity penalty needs the average activation of each hidden unit,
+:math:`\hat\rho_j = \frac{1}{m}\sum_i a^{(2)}_j(x^{(i)})`, over the whole training set. The cost
+function sees only the batch it is given, so during minibatch training
+:math:`\hat\rho_j` is the mean of :math:`a^{(2)}_j` over the ``b`` examples of the batch: a noisy
+estimate of the notes' full-batch value. Its consequences:
+
+* **Spread.** Once the penalty has done its work, :math:`a^{(2)}_j \in (0, 1)` has a mean
+  near :math:`\rho` over the data, so its variance is at most :math:`\rho(1-\rho)` (the
+  Bernoulli case, all activations 0 or 1), and a batch of ``b`` examples drawn without
+  replacement estimates :math:`\hat\rho_j` with a standard deviation of at most
+  :math:`\sqrt{\rho(1-\rho)/b}`. For :math:`\rho = 0.05` and ``b = 256`` that bound is 0.0136,
+  27% of :math:`\rho`; for the course's :math:`\rho = 0.01` it is 0.0062, 62% of :math:`\rho`.
+  Real sigmoid activations spread less than this bound (measured below).
+* **Bias of the penalty.** :math:`\mathrm{KL}(\rho \| q)` is convex in :math:`q`, so by Jensen's
+  inequality the expected minibatch penalty is at least the penalty of the expected
+  :math:`\hat\rho_j`, which is the full-batch one. To second order the excess is
+  :math:`\tfrac{1}{2}\,\partial_q^2\mathrm{KL}\,\mathrm{Var}(\hat\rho_j)` with
+  :math:`\partial_q^2\mathrm{KL} = \rho/q^2 + (1-\rho)/(1-q)^2`, which is
+  :math:`1/(\rho(1-\rho))` at :math:`q = \rho`. With the variance bound above, the excess of
+  each unit's KL term is at most about :math:`1/(2b)` whatever :math:`\rho`, and it shrinks like
+  :math:`1/b`: for ``b = 256``, :math:`\beta = 3` and 25 hidden units, at most
+  :math:`\beta s_2/(2b) = 0.15`.
+* **Measured** on the course's exercise (64-25, :math:`\lambda = 10^{-4}`, :math:`\rho = 0.01`,
+  :math:`\beta = 3`, 10,000 patches, theta after 400 L-BFGS iterations, cost 0.3909; batches
+  of a random partition, 20 partitions): at ``b = 256`` the batch :math:`\hat\rho_j` has a
+  standard deviation of 0.0033 around a full-batch 0.011 (the bound says 0.0062); the
+  full-batch sparsity penalty is 0.0047, the mean minibatch penalty 0.0382. The excess, 0.034
+  (the second-order formula gives 0.034 too), is 9% of the cost and seven times the penalty it
+  inflates. At ``b = 64`` it is 0.120, at ``b = 1000`` 0.0078.
+* **A slightly different objective.** Batches are uniform random subsets, so the minibatch
+  gradient is an unbiased estimate of the full-batch gradient of the reconstruction term and
+  exact for the weight decay. It is not unbiased for the sparsity term, whose derivative
+  :math:`\beta(-\rho/\hat\rho_j + (1-\rho)/(1-\hat\rho_j))` is a nonlinear function of the
+  batch estimate. What SGD and Adam descend is the expected minibatch objective
+  :math:`\mathbb{E}_B[J_B]`, whose sparsity term also penalizes how much each unit's average
+  activation varies from batch to batch. Larger batches bring it closer to the notes' objective.
+
+The epoch cost in :class:`EpochRecord` is the average of the minibatch costs, so it includes that
+excess and is taken at parameters that change along the epoch. To track the notes' own
+objective, pass ``monitor``: a function of the (device) theta called once at the end of each
+epoch, e.g. ``lambda th: float(sparse_autoencoder_cost(th, ..., data)[0])`` or, cheaper since it
+skips the gradient, ``sparse_autoencoder_cost_terms(...).total``;
+:func:`train_sparse_autoencoder_minibatch` builds the latter with ``monitor=True``. Its value is
+recorded in each :class:`EpochRecord` and, when present, chooses the best epoch. It costs a
+forward pass over the data, two of the five matrix products an epoch makes per example.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import numpy as np
+
+from .backend import (
+    array_namespace,
+    blas_threads,
+    default_blas_threads,
+    device_of,
+    from_host,
+    keep_freed_memory,
+    to_host,
+)
+from .model import check_problem, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
+from .optimize import NonFiniteError
+from .params import _as_rng, theta_size
+from .validation import check_finite, check_int, check_matrix, check_namespace, check_real
+
+__all__ = [
+    "SOLVERS",
+    "EpochPrinter",
+    "EpochRecord",
+    "MinibatchResult",
+    "adam_step",
+    "minimize_minibatch",
+    "sgd_momentum_step",
+    "train_sparse_autoencoder_minibatch",
+]
+
+#: The update rules :func:`minimize_minibatch` knows.
+SOLVERS = ("adam", "sgd")
+
+BatchFunction = Callable[[Any, Any], tuple[Any, Any]]
+
+
+# --------------------------------------------------------------------------------------------
+# The two update rules
+# --------------------------------------------------------------------------------------------
+
+
+def sgd_momentum_step(
+    theta: Any, grad: Any, velocity: Any, learning_rate: float, momentum: float
+) -> tuple[Any, Any]:
+    r"""One step of stochastic gradient descent with classical (heavy-ball) momentum.
+
+    Parameters
+    ----------
+    theta, grad, velocity : arrays of the same shape, dtype and device
+        The parameters, the minibatch gradient at ``theta`` and the velocity (zeros at the
+        start). None of them is modified.
+    learning_rate : float
+        Step size :math:`\eta > 0`.
+    momentum : float
+        :math:`\mu \in [0, 1)`; 0 gives plain SGD, :math:`\theta - \eta g`.
+
+    Returns
+    -------
+    theta, velocity : arrays
+        The new parameters and velocity, on the device and in the dtype of ``theta``.
+
+    Notes
+    -----
+    .. math:: v \leftarrow \mu v - \eta\, g, \qquad \theta \leftarrow \theta + v
+
+    The velocity is a running sum of past steps, each weighted by :math:`\mu` once more per step,
+    so a constant gradient ends up taking steps :math:`1/(1-\mu)` times larger (10 for
+    :math:`\mu = 0.9`), while gradients that flip sign from batch to batch cancel.
+    """
+    velocity = momentum * velocity - learning_rate * grad
+    return theta + velocity, velocity
+
+
+def adam_step(
+    theta: Any,
+    grad: Any,
+    m: Any,
+    v: Any,
+    t: int,
+    learning_rate: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> tuple[Any, Any, Any]:
+    r"""One step of Adam (Kingma and Ba, 2015, Algorithm 1), with bias correction.
+
+    Parameters
+    ----------
+    theta, grad, m, v : arrays of the same shape, dtype and device
+        The parameters, the minibatch gradient at ``theta`` and the running first and second
+        moment estimates (zeros at the start). None of them is modified.
+    t : int
+        The step number, starting at 1 (the bias correction divides by :math:`1 - \beta^t`).
+    learning_rate : float
+        Step size :math:`\alpha > 0`: the largest a coordinate usually moves in one step.
+    beta1, beta2 : float
+        Decay rates of the moment estimates, in [0, 1).
+    eps : float
+        :math:`\epsilon > 0`, keeps the division finite where :math:`\hat v` is 0.
+
+    Returns
+    -------
+    theta, m, v : arrays
+        The new parameters and moment estimates, on the device and in the dtype of ``theta``.
+
+    Notes
+    -----
+    .. math:: m \leftarrow \beta_1 m + (1-\beta_1)\, g, \qquad
+              v \leftarrow \beta_2 v + (1-\beta_2)\, g^2
+
+    .. math:: \hat m = \frac{m}{1-\beta_1^t}, \qquad \hat v = \frac{v}{1-\beta_2^t}, \qquad
+              \theta \leftarrow \theta - \alpha\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}
+
+    The moments start at 0, so without the correction they would be biased towards 0 in the
+    first steps; with it, the first step is :math:`\alpha\, g/(|g| + \epsilon)`: every coordinate
+    moves by :math:`\alpha` against the sign of its gradient, whatever the gradient's scale.
+    """
+    t = check_int("t", t)
+    xp = array_namespace(theta, grad, m, v)
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * (grad * grad)
+    m_hat = m / (1 - beta1**t)  # Python floats: the arrays keep their dtype
+    v_hat = v / (1 - beta2**t)
+    return theta - learning_rate * (m_hat / (xp.sqrt(v_hat) + eps)), m, v
+
+
+# --------------------------------------------------------------------------------------------
+# Records, progress and result
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch: the numbers a progress line shows.
+
+    ``cost`` is the mean of the epoch's minibatch costs, each weighted by its batch's size (so a
+    short last batch counts for the examples it holds); ``grad_norm`` the Euclidean norm of the
+    mean minibatch gradient, weighted the same way. Both are taken along the epoch, at
+    parameters that change from batch to batch: they are not the full-batch cost and gradient at
+    the end of the epoch, but they are free (no extra pass), and near a minimum the mean
+    gradient's norm falls towards the full gradient's, where a single batch's stays as large as
+    its noise. ``evaluations`` counts the calls of the batch function so far; ``elapsed`` is
+    seconds since the start; ``monitor`` is the monitor's value at the end of the epoch (NaN
+    without a monitor).
+    """
+
+    epoch: int
+    cost: float
+    grad_norm: float
+    elapsed: float
+    evaluations: int
+    monitor: float = math.nan
+
+    @property
+    def iteration(self) -> int:
+        """The epoch, under the name :class:`~ufldl_sae.optimize.IterationRecord` uses."""
+        return self.epoch
+
+
+class EpochPrinter:
+    """Prints one line per epoch (or every ``every``): epoch, cost, |grad|, monitor, time."""
+
+    def __init__(self, every: int = 1, stream: TextIO | None = None) -> None:
+        self.every = check_int("every", every)
+        self.stream = stream
+        self._monitored: bool | None = None
+
+    def __call__(self, record: EpochRecord) -> None:
+        stream = self.stream or sys.stdout
+        if self._monitored is None:  # the first record says whether there is a monitor column
+            self._monitored = not math.isnan(record.monitor)
+            extra = f" {'full cost':>14}" if self._monitored else ""
+            print(f"{'epoch':>6} {'cost':>14} {'|grad|':>11}{extra} {'time':>8}", file=stream)
+        if record.epoch % self.every == 0 or record.epoch == 1:
+            extra = f" {record.monitor:14.8g}" if self._monitored else ""
+            print(
+                f"{record.epoch:6d} {record.cost:14.8g} {record.grad_norm:11.4e}{extra} "
+                f"{record.elapsed:7.2f}s",
+                file=stream,
+                flush=True,
+            )
+
+
+@dataclass
+class MinibatchResult:
+    """What :func:`minimize_minibatch` returns, with the fields of :class:`~ufldl_sae.LbfgsResult`.
+
+    ``theta`` is host float64: after the last epoch, or the best epoch's after Ctrl-C.
+    ``cost`` is that epoch's monitor value when a monitor was given, else its mean minibatch
+    cost (NaN when no epoch ended). ``n_iter`` counts the epochs that ended and ``n_evals`` the
+    calls of the batch function (also readable as ``epochs`` and ``evaluations``). ``success``
+    is True when every epoch asked for ran.
+    """
+
+    theta: np.ndarray
+    cost: float
+    n_iter: int
+    n_evals: int
+    message: str
+    success: bool
+    interrupted: bool
+    wall_time: float
+    history: list[EpochRecord] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return self.n_iter
+
+    @property
+    def evaluations(self) -> int:
+        return self.n_evals
+
+
+# --------------------------------------------------------------------------------------------
+# The driver
+# --------------------------------------------------------------------------------------------
+
+
+def minimize_minibatch(
+    batch_fun: BatchFunction,
+    theta0: Any,
+    data: Any,
+    *,
+    solver: str = "adam",
+    learning_rate: float = 1e-3,
+    epochs: int = 50,
+    batch_size: int = 256,
+    momentum: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    shuffle: bool = True,
+    rng: None | int | np.random.Generator = 0,
+    progress: bool | Callable[[EpochRecord], None] | None = None,
+    callback: Callable[[EpochRecord, np.ndarray], None] | None = None,
+    monitor: Callable[[Any], float] | None = None,
+) -> MinibatchResult:
+    r"""Minimize the mean of ``batch_fun`` over minibatches with SGD (momentum) or Adam.
+
+    Parameters
+    ----------
+    batch_fun : callable
+        ``batch_fun(theta, batch) -> (cost, grad)``: ``theta`` a device vector in the data's
+        dtype, ``batch`` a ``visible x b`` device array of columns of ``data``; ``cost`` a 0-d
+        array (or float) and ``grad`` a device array shaped like theta, e.g.
+        ``lambda th, X: sparse_autoencoder_cost(th, v, h, lam, rho, beta, X, check_inputs=False)``.
+    theta0 : array of shape (n,)
+        Starting point: a host NumPy vector or a device vector. Not modified.
+    data : array of shape (visible, m)
+        The examples, one per COLUMN, already on the device; float32 or float64. The updates run
+        on its device, in its dtype.
+    solver : {"adam", "sgd"}
+        Adam (:func:`adam_step`) or SGD with classical momentum (:func:`sgd_momentum_step`).
+    learning_rate : float
+        Step size, > 0 (Adam's usual 1e-3 is the default; SGD on the sparse autoencoder wants
+        a much larger one, of order 0.1 to 1).
+    epochs : int
+        Passes over the data, >= 1.
+    batch_size : int
+        Examples per step, between 1 and ``m``. The last batch of an epoch holds the
+        ``m mod batch_size`` examples left over when that is not 0: it is kept, so every
+        example is seen once per epoch, and it is a step like the others (its cost and gradient
+        are means over its own examples, hence noisier).
+    momentum : float
+        SGD's :math:`\mu \in [0, 1)` (0: plain SGD). Unused by Adam.
+    beta1, beta2, eps : float
+        Adam's decay rates, in [0, 1), and its :math:`\epsilon > 0`. Unused by SGD.
+    shuffle : bool
+        Visit the columns in a fresh random order each epoch (default), or in order.
+    rng : None, int or numpy.random.Generator
+        The shuffle's source, used on the host; the same seed gives the same run on every
+        backend.
+    progress : bool or callable
+        ``True`` prints a line per epoch (:class:`EpochPrinter`); a callable receives each
+        :class:`EpochRecord`.
+    callback : callable, optional
+        ``callback(record, theta)`` after each epoch, with a host float64 copy of theta (for
+        checkpoints). Raising ``StopIteration`` ends the run cleanly.
+    monitor : callable, optional
+        ``monitor(theta) -> float`` on the device theta at the end of each epoch, e.g. the
+        notes' full-batch cost; stored as :attr:`EpochRecord.monitor` and, when given, used to
+        choose the best epoch instead of the mean minibatch cost.
+
+    Returns
+    -------
+    MinibatchResult
+        On Ctrl-C (``KeyboardInterrupt``, from anywhere in the run) the result holds the best
+        epoch's theta and ``interrupted=True``: the interrupted epoch's partial progress is
+        dropped, nothing else is lost.
+
+    Raises
+    ------
+    NonFiniteError
+        When an epoch's cost, gradient or theta is NaN or infinite; its ``best_theta`` holds the
+        best epoch's theta. Batch figures are read once per epoch, so this is found at the end
+        of the epoch in which it happened.
+
+    Notes
+    -----
+    Per epoch, with :math:`B_1, \dots, B_K` the batches and :math:`b_k = |B_k|`:
+
+    .. math:: \theta \leftarrow \mathrm{step}(\theta, \nabla J_{B_k}(\theta)), \quad k = 1..K;
+              \qquad \text{cost} = \frac{1}{m}\sum_k b_k J_{B_k}, \qquad
+              |\text{grad}| = \Big\lVert \frac{1}{m}\sum_k b_k \nabla J_{B_k} \Big\rVert_2
+
+    Adam's step counter :math:`t` runs on across epochs.
+    """
+    xp = check_namespace(data=data)
+    check_matrix("data", data, xp)
+    check_finite("data", data, xp)
+    return _minimize(
+        batch_fun, theta0, data, xp,
+        solver=solver, learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+        momentum=momentum, beta1=beta1, beta2=beta2, eps=eps, shuffle=shuffle, rng=rng,
+        progress=progress, callback=callback, monitor=monitor,
+    )  # fmt: skip
+
+
+def train_sparse_autoencoder_minibatch(
+    theta0: Any,
+    visible_size: int,
+    hidden_size: int,
+    lambda_: float,
+    sparsity_param: float,
+    beta: float,
+    data: Any,
+    *,
+    monitor: bool = False,
+    **options: Any,
+) -> MinibatchResult:
+    """Train the sparse autoencoder on minibatches, with the course's arguments first.
+
+    The minibatch counterpart of :func:`~ufldl_sae.optimize.train_sparse_autoencoder`: the
+    arguments are validated once, here, then each batch runs
+    :func:`~ufldl_sae.model.sparse_autoencoder_cost` without its per-entry checks.
+    ``monitor=True`` records the notes' full-batch cost :math:`J_{sparse}` (one forward pass
+    over all of ``data``) at the end of each epoch, and chooses the best epoch by it.
+    ``options`` are the keyword arguments of :func:`minimize_minibatch` (``solver``,
+    ``learning_rate``, ``epochs``, ``batch_size``, ...). Returns its :class:`MinibatchResult`.
+    """
+    xp = check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    theta0 = _host_vector(theta0)
+    n = theta_size(visible_size, hidden_size)
+    if theta0.shape != (n,):
+        raise ValueError(f"theta0 must be a 1-D vector of length {n}, got shape {theta0.shape}")
+    args = (visible_size, hidden_size, lambda_, sparsity_param, beta)
+
+    def batch_fun(theta: Any, batch: Any) -> tuple[Any, Any]:
+        return sparse_autoencoder_cost(theta, *args, batch, check_inputs=False)
+
+    def full_cost(theta: Any) -> float:
+        return sparse_autoencoder_cost_terms(theta, *args, data, check_inputs=False).total
+
+    keep_freed_memory()
+    batch_size = options.get("batch_size", 256)
+    threads = default_blas_threads(visible_size, hidden_size, batch_size)
+    with blas_threads(threads):
+        return _minimize(batch_fun, theta0, data, xp, monitor=full_cost if monitor else None,
+                         **options)  # fmt: skip
+
+
+def _host_vector(theta0: Any) -> np.ndarray:
+    """A host float64 copy of a host or device vector, or of a sequence (never the caller's)."""
+    host = np.asarray(theta0) if isinstance(theta0, list | tuple) else to_host(theta0)
+    return np.array(host, dtype=np.float64)
+
+
+def _best(epoch: int, score: float) -> str:
+    """What ``best_theta`` holds, for the messages of :class:`NonFiniteError`."""
+    return f"the theta of epoch {epoch} ({score:.6g})" if epoch else "theta0 (no epoch ended)"
+
+
+def _check_options(
+    solver: Any, learning_rate: Any, epochs: Any, batch_size: Any, m: int, momentum: Any,
+    beta1: Any, beta2: Any, eps: Any, shuffle: Any,
+) -> None:  # fmt: skip
+    """Validate the driver's options once; each message names the option and the value."""
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+    check_real("learning_rate", learning_rate, low=0.0, low_open=True)
+    check_int("epochs", epochs)
+    check_int("batch_size", batch_size)
+    if batch_size > m:
+        raise ValueError(
+            f"batch_size must be at most the number of examples m = {m}, got {batch_size}"
+        )
+    check_real("momentum", momentum, low=0.0, high=1.0, high_open=True)
+    check_real("beta1", beta1, low=0.0, high=1.0, high_open=True)
+    check_real("beta2", beta2, low=0.0, high=1.0, high_open=True)
+    check_real("eps", eps, low=0.0, low_open=True)
+    if not isinstance(shuffle, bool):
+        raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
+
+
+def _minimize(
+    batch_fun: BatchFunction,
+    theta0: Any,
+    data: Any,
+    xp: Any,
+    *,
+    solver: str = "adam",
+    learning_rate: float = 1e-3,
+    epochs: int = 50,
+    batch_size: int = 256,
+    momentum: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    shuffle: bool = True,
+    rng: None | int | np.random.Generator = 0,
+    progress: bool | Callable[[EpochRecord], None] | None = None,
+    callback: Callable[[EpochRecord, np.ndarray], None] | None = None,
+    monitor: Callable[[Any], float] | None = None,
+) -> MinibatchResult:
+    """:func:`minimize_minibatch` on data already validated."""
+    m = data.shape[1]
+    _check_options(
+        solver, learning_rate, epochs, batch_size, m, momentum, beta1, beta2, eps, shuffle
+    )
+    generator = _as_rng(rng)
+    theta0 = _host_vector(theta0)
+    if theta0.ndim != 1:
+        raise ValueError(f"theta0 must be a 1-D vector, got shape {theta0.shape}")
+    if not np.all(np.isfinite(theta0)):
+        raise ValueError("theta0 must be finite, but it holds NaN or inf entries")
+    printer = EpochPrinter() if progress is True else (progress or None)
+
+    device, dtype = device_of(data), data.dtype
+    theta = from_host(theta0, xp, dtype=dtype, device=device)
+    # The optimizer's state, beside theta: SGD's velocity, or Adam's two moment estimates.
+    state = [xp.zeros_like(theta) for _ in range(1 if solver == "sgd" else 2)]
+    t = 0  # Adam's step counter, across epochs
+
+    start = time.perf_counter()
+    history: list[EpochRecord] = []
+    best_theta, best_score, best_epoch = theta0, math.inf, 0
+    evaluations = 0
+    message = f"finished {epochs} epochs"
+    try:
+        for epoch in range(1, epochs + 1):
+            # The epoch's order, drawn on the host and moved to the device once.
+            order = xp.asarray(generator.permutation(m), device=device) if shuffle else None
+            cost_sum = xp.zeros((), dtype=dtype, device=device)
+            grad_sum = xp.zeros_like(theta)
+            for first in range(0, m, batch_size):
+                stop = min(first + batch_size, m)
+                if order is None:
+                    batch = data[:, first:stop]  # (visible, b), a view
+                else:
+                    batch = xp.take(data, order[first:stop], axis=1)  # (visible, b)
+                evaluations += 1  # counted before the call, as L-BFGS counts them
+                try:
+                    cost, grad = batch_fun(theta, batch)
+                except Exception as error:
+                    # A NaN step usually surfaces here, as the next batch's error (a NaN
+                    # rho_hat fails the saturation check): say so, on this error path only.
+                    if bool(xp.all(xp.isfinite(theta))):
+                        raise
+                    raise NonFiniteError(
+                        f"theta stopped being finite in epoch {epoch}, before evaluation "
+                        f"{evaluations}: a batch's cost or gradient was NaN or infinite (or the "
+                        f"step overflowed), and the batch function then raised "
+                        f"{type(error).__name__}; best_theta holds {_best(best_epoch, best_score)}",
+                        best_theta,
+                    ) from error
+                if evaluations == 1 and tuple(grad.shape) != tuple(theta.shape):
+                    raise ValueError(
+                        f"batch_fun returned a gradient of shape {tuple(grad.shape)} for a "
+                        f"theta of shape {tuple(theta.shape)}; theta0 has the wrong length "
+                        "for this batch_fun"
+                    )
+                if grad.dtype != dtype:
+                    grad = xp.astype(grad, dtype)
+                b = stop - first
+                cost_sum = cost_sum + b * cost  # summed on the device, read once per epoch
+                grad_sum = grad_sum + b * grad
+                t += 1
+                if solver == "adam":
+                    theta, *state = adam_step(
+                        theta, grad, *state, t, learning_rate, beta1, beta2, eps
+                    )
+                else:
+                    theta, *state = sgd_momentum_step(theta, grad, *state, learning_rate, momentum)
+
+            # End of the epoch: the only reads from the device.
+            cost = float(cost_sum) / m
+            grad_norm = math.sqrt(float(xp.vecdot(grad_sum, grad_sum))) / m
+            theta_host = np.array(to_host(theta), dtype=np.float64)
+            if not (math.isfinite(cost) and math.isfinite(grad_norm)) or not np.all(
+                np.isfinite(theta_host)
+            ):
+                raise NonFiniteError(
+                    f"epoch {epoch} has a mean minibatch cost of {cost} and a mean gradient "
+                    f"norm of {grad_norm}: a batch's cost or gradient stopped being finite "
+                    f"during the epoch (by evaluation {evaluations}); best_theta holds "
+                    f"{_best(best_epoch, best_score)}",
+                    best_theta,
+                )
+            value = float(monitor(theta)) if monitor is not None else math.nan
+            record = EpochRecord(
+                epoch, cost, grad_norm, time.perf_counter() - start, evaluations, value
+            )
+            history.append(record)
+            score = value if monitor is not None else cost
+            if score < best_score:
+                best_theta, best_score, best_epoch = theta_host.copy(), score, epoch
+            if printer is not None:
+                printer(record)
+            if callback is not None:
+                try:
+                    callback(record, theta_host)
+                except StopIteration:
+                    message = f"stopped by the callback after {epoch} epochs"
+                    break
+    except KeyboardInterrupt:
+        return MinibatchResult(
+            theta=best_theta,
+            cost=best_score if best_epoch else math.nan,
+            n_iter=len(history),
+            n_evals=evaluations,
+            message=f"interrupted (KeyboardInterrupt) after {len(history)} epochs; theta is "
+            f"{_best(best_epoch, best_score)}",
+            success=False,
+            interrupted=True,
+            wall_time=time.perf_counter() - start,
+            history=history,
+        )
+    last = history[-1]
+    return MinibatchResult(
+        theta=theta_host,
+        cost=last.monitor if monitor is not None else last.cost,
+        n_iter=len(history),
+        n_evals=evaluations,
+        message=message,
+        success=len(history) == epochs,
+        interrupted=False,
+        wall_time=time.perf_counter() - start,
+        history=history,
+    )
