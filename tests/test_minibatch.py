@@ -157,7 +157,7 @@ def test_adam_lowers_the_cost(patches):
     assert before == pytest.approx(55.43, abs=0.01)
     result = train(patches, solver="adam", learning_rate=1e-2, epochs=10, monitor=True)
     after = full_cost(result.theta, patches)
-    assert after < 0.6 < before / 90
+    assert after < 0.6  # below 1.1% of the start
     assert result.cost == pytest.approx(after, rel=1e-12)  # the monitor is the full cost
     assert result.success and result.n_iter == result.epochs == 10
     assert result.n_evals == result.evaluations == 10 * BATCHES
@@ -254,8 +254,8 @@ def test_float32_data_train_in_float32(patches):
     r64 = train(patches, theta0, learning_rate=1e-2, epochs=3)
     assert dtypes == {np.dtype(np.float32)}
     assert r32.theta.dtype == np.float64
-    assert r32.cost == pytest.approx(r64.cost, rel=1e-4)
-    np.testing.assert_allclose(r32.theta, r64.theta, atol=1e-3)
+    assert r32.cost == pytest.approx(r64.cost, rel=1e-5)  # 0.611421 both (1.5e-6 apart)
+    np.testing.assert_allclose(r32.theta, r64.theta, atol=1e-5)  # 1.4e-7 apart
 
 
 def test_progress_lines(patches):
@@ -280,6 +280,9 @@ def test_monitor_records_the_full_cost_at_each_epoch(patches):
     for record, theta in zip(result.history, thetas, strict=True):
         assert record.monitor == pytest.approx(full_cost(theta, patches), rel=1e-12)
     assert all(math.isnan(r.monitor) for r in train(patches, epochs=2).history)
+    # A callable monitor passes through the course-argument wrapper unchanged.
+    result = train(patches, epochs=2, monitor=lambda theta: 7.0)
+    assert [r.monitor for r in result.history] == [7.0, 7.0] and result.cost == 7.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,6 +452,7 @@ def test_other_errors_of_the_batch_function_pass_through(patches):
         ({"epochs": 0}, r"epochs must be an integer >= 1, got 0"),
         ({"batch_size": 0}, r"batch_size must be an integer >= 1, got 0"),
         ({"batch_size": 2.5}, r"batch_size must be an integer >= 1, got 2.5"),
+        ({"batch_size": "all"}, r"batch_size must be an integer >= 1, got 'all'"),
         ({"batch_size": 2001}, r"batch_size must be at most the number of examples m = 2000, "
                                r"got 2001"),  # fmt: skip
         ({"momentum": 1.0}, r"momentum must be a real number in \[0, 1\), got 1.0"),

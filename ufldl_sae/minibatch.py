@@ -8,6 +8,12 @@ This module gives the two usual steps as pure functions, each next to its equati
 (:func:`minimize_minibatch`; :func:`train_sparse_autoencoder_minibatch` takes the course's
 arguments).
 
+On the course's own exercise full-batch L-BFGS remains the better tool. Measured on 10,000
+patches (64-25, 2 shared CPU cores): L-BFGS reaches the notes' cost 0.391 in 400 iterations
+and 6.6 s; Adam (learning rate 1e-2, batches of 256) is at 0.469 after 100 epochs and 0.412
+after 400 epochs and 13 s, when its mean minibatch cost reads 0.430 (the excess explained
+below).
+
 Everything stays on the data's device and in its dtype: theta, the gradient and the optimizer's
 state. Per epoch, one index vector crosses to the device (the shuffle is drawn on the host with
 ``numpy.random.Generator``, so a seed gives the same run on every backend) and three figures
@@ -323,8 +329,9 @@ def minimize_minibatch(
     solver : {"adam", "sgd"}
         Adam (:func:`adam_step`) or SGD with classical momentum (:func:`sgd_momentum_step`).
     learning_rate : float
-        Step size, > 0 (Adam's usual 1e-3 is the default; SGD on the sparse autoencoder wants
-        a much larger one, of order 0.1 to 1).
+        Step size, > 0. The default is Adam's usual 1e-3. On the course's exercise (2,000
+        patches, batches of 256) 1e-2 for Adam, 1.0 for plain SGD and 0.1 for SGD with momentum
+        0.9 each take the cost from 55.4 to between 0.49 and 0.63 in ten epochs.
     epochs : int
         Passes over the data, >= 1.
     batch_size : int
@@ -396,7 +403,7 @@ def train_sparse_autoencoder_minibatch(
     beta: float,
     data: Any,
     *,
-    monitor: bool = False,
+    monitor: bool | Callable[[Any], float] = False,
     **options: Any,
 ) -> MinibatchResult:
     """Train the sparse autoencoder on minibatches, with the course's arguments first.
@@ -405,7 +412,8 @@ def train_sparse_autoencoder_minibatch(
     arguments are validated once, here, then each batch runs
     :func:`~ufldl_sae.model.sparse_autoencoder_cost` without its per-entry checks.
     ``monitor=True`` records the notes' full-batch cost :math:`J_{sparse}` (one forward pass
-    over all of ``data``) at the end of each epoch, and chooses the best epoch by it.
+    over all of ``data``) at the end of each epoch, and chooses the best epoch by it; a
+    callable is passed on as :func:`minimize_minibatch`'s ``monitor``.
     ``options`` are the keyword arguments of :func:`minimize_minibatch` (``solver``,
     ``learning_rate``, ``epochs``, ``batch_size``, ...). Returns its :class:`MinibatchResult`.
     """
@@ -422,12 +430,12 @@ def train_sparse_autoencoder_minibatch(
     def full_cost(theta: Any) -> float:
         return sparse_autoencoder_cost_terms(theta, *args, data, check_inputs=False).total
 
+    if monitor is True:
+        monitor = full_cost
     keep_freed_memory()
-    batch_size = options.get("batch_size", 256)
-    threads = default_blas_threads(visible_size, hidden_size, batch_size)
-    with blas_threads(threads):
-        return _minimize(batch_fun, theta0, data, xp, monitor=full_cost if monitor else None,
-                         **options)  # fmt: skip
+    batch_size = check_int("batch_size", options.get("batch_size", 256))  # sizes the BLAS
+    with blas_threads(default_blas_threads(visible_size, hidden_size, batch_size)):
+        return _minimize(batch_fun, theta0, data, xp, monitor=monitor or None, **options)
 
 
 def _host_vector(theta0: Any) -> np.ndarray:
