@@ -56,13 +56,11 @@ def check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:
     try:
         sizes = tuple(layer_sizes)
     except TypeError:
-        raise ValueError(
-            f"layer_sizes must be a sequence of integers, got {layer_sizes!r}"
-        ) from None
+        message = f"layer_sizes must be a sequence of integers, got {layer_sizes!r}"
+        raise ValueError(message) from None
     if len(sizes) < 3:
         raise ValueError(
-            "layer_sizes must name at least 3 layers (input, hidden..., output), "
-            f"got {sizes}"
+            f"layer_sizes must name at least 3 layers (input, hidden..., output), got {sizes}"
         )
     sizes = tuple(check_int(f"layer_sizes[{i}]", s) for i, s in enumerate(sizes))
     if sizes[0] != sizes[-1]:
