@@ -168,3 +168,11 @@ def test_cost_matches_reference_for_any_shape(v, h, m, lambda_, rho, beta, seed)
     ref_cost, ref_grad = reference_cost(theta, v, h, lambda_, rho, beta, data)
     assert float(cost) == pytest.approx(ref_cost, rel=1e-12)
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-10, atol=1e-13)
+
+
+def test_nan_rho_hat_is_named_as_nan_not_as_saturation():
+    from ufldl_sae.model import check_unsaturated
+
+    message = r"rho_hat is NaN for 2 hidden unit\(s\) \(first: unit 1\)"
+    with pytest.raises(ValueError, match=message):
+        check_unsaturated(np.array([0.5, np.nan, np.nan]))
