@@ -147,3 +147,59 @@ def test_python_dash_m_entry_point():
     result = subprocess.run([sys.executable, "-m", "ufldl_sae", "--help"], capture_output=True,
                             text=True)  # fmt: skip
     assert result.returncode == 0 and "train" in result.stdout and "gradcheck" in result.stdout
+
+
+@pytest.mark.parametrize("preset", ["keras-sparse", "keras-deep", "keras-tanh-l1"])
+def test_tutorial_presets_run_from_one_command_with_their_figures(tmp_path, mnist_dir, preset):
+    """Each tutorial preset, cut down to a slice of MNIST and two epochs: the run folder holds
+    the tutorials' figures and a test reconstruction error measured on held-out digits."""
+    import json
+
+    from ufldl_sae.cli import main
+    from ufldl_sae.runs import PRESETS
+
+    run = tmp_path / preset
+    code = main(["train", "--preset", preset, "--mnist-dir", str(mnist_dir), "--num-images",
+                 "1000", "--test-examples", "300", "--max-iter", "2", "--progress-every", "0",
+                 "--out", str(run)])  # fmt: skip
+    assert code == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["solver"] == "adam" and metrics["iterations"] == 2
+    expected = PRESETS[preset].get("hidden_layer_sizes") or [PRESETS[preset]["hidden_size"]]
+    assert metrics["layer_sizes"] == [784, *expected, 784]
+    assert metrics["test"]["examples"] == 300
+    test = metrics["test"]
+    # Two short epochs: held-out digits are reconstructed about as well as the training ones.
+    assert test["reconstruction_error"] == pytest.approx(test["train_reconstruction_error"],
+                                                         rel=0.2)  # fmt: skip
+    history = (run / "history.csv").read_text().splitlines()
+    assert len(history) == 3 and float(history[2].split(",")[1]) < float(history[1].split(",")[1])
+    assert metrics["tutorial"].startswith("the ")
+    for name in ("weights", "loss", "reconstructions", "activations", "codes", "codes_pca",
+                 "errors"):  # fmt: skip
+        assert (run / f"{name}.png").stat().st_size > 5000, name
+
+
+def test_patches_adam_preset_and_show(tmp_path, capsys):
+    from ufldl_sae.cli import main
+
+    run = tmp_path / "pa"
+    assert main(["train", "--preset", "patches-adam", "--num-patches", "500", "--test-examples",
+                 "100", "--max-iter", "2", "--progress-every", "0", "--hidden-size", "16",
+                 "--out", str(run)]) == 0  # fmt: skip
+    assert "test reconstruction error" in capsys.readouterr().out
+    (run / "errors.png").unlink()
+    assert main(["show", str(run)]) == 0
+    assert (run / "errors.png").exists()  # re-drawn from the run's files
+
+
+def test_bad_tutorial_options_exit_2_before_any_folder(tmp_path, capsys):
+    from ufldl_sae.cli import main
+
+    run = tmp_path / "never"
+    code = main(["train", "--activation", "relu", "--penalties", "kl=0.05:3", "--out", str(run)])
+    assert code == 2
+    assert "undefined for relu units" in capsys.readouterr().err
+    assert not run.exists()
+    with pytest.raises(SystemExit):
+        main(["train", "--hidden-layer-sizes", "128,0,32"])

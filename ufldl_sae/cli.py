@@ -28,20 +28,45 @@ class UsageError(Exception):
 
 
 def _add_train(subparsers: Any) -> None:
+    from .runs import PRESETS, TUTORIAL_NOTES
+
+    tutorials = " ".join(f"'{name}': {text}." for name, text in TUTORIAL_NOTES.items())
     p = subparsers.add_parser(
         "train",
         help="train a sparse autoencoder (the course's exercises) and write a run folder",
-        description="Train the sparse autoencoder with L-BFGS. Presets: 'patches' (the sparse "
-        "autoencoder exercise: 8x8 whitened natural-image patches, 64-25-64) and 'mnist' (the "
-        "vectorization exercise: 784-196-784 on the first 10,000 MNIST digits). Every "
-        "hyperparameter can be overridden.",
+        description="Train the sparse autoencoder. Presets: 'patches' (the default; the sparse "
+        "autoencoder exercise: 8x8 whitened natural-image patches, 64-25-64, L-BFGS) and "
+        "'mnist' (the vectorization exercise: 784-196-784 on the first 10,000 MNIST digits). "
+        f"Beyond the notes, the tutorials' configurations: {tutorials} Every hyperparameter "
+        "can be overridden.",
     )
-    p.add_argument("--preset", choices=["patches", "mnist"], default="patches")
+    p.add_argument("--preset", choices=list(PRESETS), default="patches")
     p.add_argument("--hidden-size", type=positive_int)
     p.add_argument("--sparsity-param", type=float, help="target activation rho, in (0, 1)")
     p.add_argument("--lambda", dest="lambda_", type=float, help="weight decay, >= 0")
     p.add_argument("--beta", type=float, help="weight of the sparsity penalty, >= 0")
-    p.add_argument("--max-iter", type=positive_int, help="L-BFGS iterations (course: 400)")
+    p.add_argument(
+        "--max-iter", type=positive_int,
+        help="L-BFGS iterations (course: 400), or epochs for --solver adam/sgd",
+    )  # fmt: skip
+    p.add_argument(
+        "--hidden-layer-sizes", type=_sizes, metavar="H1,H2,...",
+        help="hidden layers of a deep autoencoder, e.g. 128,64,32,64,128 (replaces --hidden-size)",
+    )  # fmt: skip
+    p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "identity"])
+    p.add_argument("--output-activation", choices=["sigmoid", "tanh", "relu", "identity"])
+    p.add_argument(
+        "--penalties", metavar="SPEC",
+        help="e.g. 'l2=3e-3,kl=0.1:3', 'l1w=0.01', 'l1a=1e-5', 'kl=0.05:0.1:sigmoid', 'none' "
+        "(replaces --lambda, --sparsity-param and --beta)",
+    )  # fmt: skip
+    p.add_argument("--solver", choices=["lbfgs", "adam", "sgd"])
+    p.add_argument("--learning-rate", type=float, help="adam/sgd step size")
+    p.add_argument("--batch-size", type=positive_int, help="adam/sgd examples per step")
+    p.add_argument(
+        "--test-examples", type=int,
+        help="held-out examples for the test reconstruction error and figures (0: none)",
+    )  # fmt: skip
     p.add_argument("--patch-size", type=positive_int, help="patches preset: side in pixels")
     p.add_argument("--num-patches", type=positive_int, help="patches preset: how many")
     p.add_argument("--num-images", type=positive_int, help="mnist preset: first N digits")
@@ -133,7 +158,25 @@ def _config_from(args: argparse.Namespace) -> Any:
         seed=args.seed,
         checkpoint_every=args.checkpoint_every,
         cost_function=args.cost,
+        hidden_layer_sizes=args.hidden_layer_sizes,
+        activation=args.activation,
+        output_activation=args.output_activation,
+        penalties=args.penalties,
+        solver=args.solver,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        test_examples=args.test_examples,
     )
+
+
+def _sizes(text: str) -> list[int]:
+    """An ``argparse`` type: ``"128,64,32"`` as a list of positive integers."""
+    try:
+        return [positive_int(word) for word in text.split(",")]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected positive integers separated by commas, got {text!r}"
+        ) from None
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -186,18 +229,26 @@ def _student_cost(spec: str) -> Any:
 
 
 def _print_summary(run: Path, metrics: dict[str, Any]) -> None:
-    terms = metrics["terms"]
+    named = metrics.get("terms_by_name") or metrics["terms"]
+    terms = ", ".join(f"{k.replace('_', ' ')} {v:.6f}" for k, v in named.items())
+    steps = "iterations" if metrics.get("solver", "lbfgs") == "lbfgs" else "epochs"
     print(
-        f"{metrics['status']}: cost {metrics['cost']:.6f} (reconstruction "
-        f"{terms['reconstruction']:.6f}, weight decay {terms['weight_decay']:.6f}, sparsity "
-        f"{terms['sparsity']:.6f}) after {metrics['iterations']} iterations, "
-        f"{metrics['evaluations']} evaluations, {metrics['wall_time_s']:.1f} s"
+        f"{metrics['status']}: cost {metrics['cost']:.6f} ({terms}) after "
+        f"{metrics['iterations']} {steps}, {metrics['evaluations']} evaluations, "
+        f"{metrics['wall_time_s']:.1f} s"
     )
     s = metrics["sparsity"]
+    target = "" if s["rho"] is None else f" (target {s['rho']})"
     print(
-        f"mean hidden activation {s['rho_hat_mean']:.4f} (target {s['rho']}), "
+        f"mean code activation {s['rho_hat_mean']:.4f}{target}, "
         f"{100 * s['fraction_active']:.1f}% of activations above {s['threshold']}"
     )
+    if "test" in metrics:
+        t = metrics["test"]
+        print(
+            f"test reconstruction error {t['reconstruction_error']:.4f} per example on "
+            f"{t['examples']} held-out examples (training: {t['train_reconstruction_error']:.4f})"
+        )
     print(f"optimizer: {metrics['message']}")
     print(f"figures and files in {run}/")
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import data as data_layer
-from . import visualize
+from . import tutorial_plots, visualize
 from .estimator import SparseAutoencoder
 from .optimize import IterationRecord
 
@@ -49,6 +49,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "num_patches": 10000,
     },
     "mnist": {
+        "data": "mnist",
         "hidden_size": 196,
         "sparsity_param": 0.1,
         "lambda_": 3e-3,
@@ -56,6 +57,70 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_iter": 400,
         "num_images": 10000,
     },
+    # The popular tutorials (see TUTORIAL_NOTES): minibatch Adam on all 60,000 training digits,
+    # tested on the 10,000 test digits. Penalty weights are the tutorials' numbers; our
+    # reconstruction term is the notes' sum over pixels / 2, the tutorials' a mean over pixels.
+    "keras-sparse": {
+        "data": "mnist",
+        "hidden_size": 64,
+        "activation": "relu",
+        "penalties": "kl=0.05:0.1:sigmoid",
+        "solver": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 256,
+        "max_iter": 50,
+        "num_images": 60000,
+        "test_examples": 10000,
+    },
+    "keras-deep": {
+        "data": "mnist",
+        "hidden_layer_sizes": [128, 64, 32, 64, 128],
+        "activation": "relu",
+        "penalties": "none",
+        "solver": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 256,
+        "max_iter": 50,
+        "num_images": 60000,
+        "test_examples": 10000,
+    },
+    "keras-tanh-l1": {
+        "data": "mnist",
+        "hidden_size": 64,
+        "activation": "tanh",
+        "penalties": "l1w=0.01",
+        "solver": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 256,
+        "max_iter": 50,
+        "num_images": 60000,
+        "test_examples": 10000,
+    },
+    "patches-adam": {
+        "hidden_size": 256,
+        "patch_size": 32,
+        "num_patches": 10000,
+        "solver": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 128,
+        "max_iter": 50,
+        "test_examples": 2000,
+    },
+}
+
+#: What each tutorial preset reproduces, and where it leaves the notes (``train --help``,
+#: the README and ``metrics.json`` quote it).
+TUTORIAL_NOTES: dict[str, str] = {
+    "keras-sparse": "the Keras sparse autoencoder: 784 -> 64 ReLU, sigmoid output, KL "
+    "penalty rho 0.05 weight 0.1 taken on sigmoid(a) as the tutorial does (so rho_hat >= 0.5: "
+    "the target is unreachable and the penalty only pushes activations to 0), Adam 1e-3, batch "
+    "256, 50 epochs",
+    "keras-deep": "the Keras deep autoencoder 784-128-64-32-64-128-784: ReLU units, sigmoid "
+    "output, no penalty, Adam 1e-3, batch 256, 50 epochs; the code is the 32-unit layer",
+    "keras-tanh-l1": "the tanh variant: 784 -> 64 tanh, sigmoid output, L1 penalty 0.01 on the "
+    "weights (no KL: tanh units would need it on (a + 1) / 2), Adam 1e-3, batch 256, 50 epochs",
+    "patches-adam": "the pseudocode class: 32x32 whitened natural-image patches, 1024 -> 256 "
+    "sigmoid with the notes' weight decay and KL penalty, Adam 1e-3, batch 128, 50 epochs",
 }
 
 
@@ -81,6 +146,15 @@ class RunConfig:
     seed: int = 0
     checkpoint_every: int = 25
     cost_function: str | None = None
+    data: str = "patches"
+    hidden_layer_sizes: list[int] | None = None
+    activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    penalties: str | None = None
+    solver: str = "lbfgs"
+    learning_rate: float = 1e-3
+    batch_size: int = 256
+    test_examples: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -99,24 +173,50 @@ def prepare_data(config: RunConfig) -> np.ndarray:
     ``num_images`` training digits, from a folder the user names or the verified cache.
     """
     rng = np.random.default_rng(config.seed)
-    if config.preset == "patches":
-        if config.images:
-            images = data_layer.load_images_mat(config.images)
-        else:
-            images = data_layer.load_natural_images(whitened=config.whitened)
-        patches = data_layer.sample_images(images, config.patch_size, config.num_patches, rng)
+    if config.data == "patches":
+        patches = data_layer.sample_images(_images(config), config.patch_size, config.num_patches,
+                                           rng)  # fmt: skip
         return data_layer.normalize_data(patches)
-    if config.mnist_dir:
-        paths = data_layer.verify_mnist_folder(config.mnist_dir)
-    else:
-        paths = data_layer.fetch_mnist(config.data_home)
-    images = data_layer.load_mnist_images(paths["train_images"])
+    images = data_layer.load_mnist_images(_mnist_paths(config)["train_images"])
     if config.num_images > images.shape[1]:
         raise ValueError(
             f"num_images must be at most {images.shape[1]} (the MNIST training set), "
             f"got {config.num_images}"
         )
     return images[:, : config.num_images]
+
+
+def _images(config: RunConfig) -> np.ndarray:
+    if config.images:
+        return data_layer.load_images_mat(config.images)
+    return data_layer.load_natural_images(whitened=config.whitened)
+
+
+def _mnist_paths(config: RunConfig) -> dict[str, Path]:
+    if config.mnist_dir:
+        return data_layer.verify_mnist_folder(config.mnist_dir)
+    return data_layer.fetch_mnist(config.data_home)
+
+
+def prepare_test_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray | None]:
+    """Held-out examples (visible x ``test_examples``) and their labels, for the test error.
+
+    MNIST: the first digits of the test set, with their labels. Patches: fresh patches drawn
+    from the same images with another seed (no labels).
+    """
+    n = config.test_examples
+    if config.data == "patches":
+        rng = np.random.default_rng([config.seed, 2])
+        patches = data_layer.sample_images(_images(config), config.patch_size, n, rng)
+        return data_layer.normalize_data(patches), None
+    paths = _mnist_paths(config)
+    images = data_layer.load_mnist_images(paths["test_images"])
+    if n > images.shape[1]:
+        raise ValueError(
+            f"test_examples must be at most {images.shape[1]} (the MNIST test set), got {n}"
+        )
+    labels = data_layer.load_mnist_labels(paths["test_labels"])
+    return images[:, :n], labels[:n]
 
 
 def new_run_dir(out: str | os.PathLike[str] | None, preset: str) -> Path:
@@ -163,7 +263,10 @@ def read_config(run: Path) -> RunConfig:
     path = run / "config.json"
     if not path.exists():
         raise FileNotFoundError(f"{run} is not a run folder: {path.name} is missing")
-    return RunConfig(**json.loads(path.read_text()))
+    values = json.loads(path.read_text())
+    if "data" not in values:  # written before the tutorial presets: the preset named the data
+        values["data"] = "patches" if values.get("preset") == "patches" else "mnist"
+    return RunConfig(**values)
 
 
 HISTORY_FIELDS = ("iteration", "cost", "grad_norm", "evaluations", "elapsed")
@@ -223,6 +326,8 @@ def append_terms(run: Path, terms: list[tuple[int, Any]], offset: int) -> None:
 
 
 def model_for(config: RunConfig, max_iter: int, verbose: int) -> SparseAutoencoder:
+    """The estimator a run trains: the notes' model unless the config reaches past it."""
+    hidden = config.hidden_layer_sizes
     return SparseAutoencoder(
         hidden_size=config.hidden_size,
         sparsity_param=config.sparsity_param,
@@ -233,6 +338,13 @@ def model_for(config: RunConfig, max_iter: int, verbose: int) -> SparseAutoencod
         dtype=config.dtype,
         random_state=np.random.default_rng([config.seed, 1]),
         verbose=verbose,
+        hidden_layer_sizes=None if hidden is None else tuple(hidden),
+        activation=config.activation,
+        output_activation=config.output_activation,
+        penalties=config.penalties,
+        solver=config.solver,
+        learning_rate=config.learning_rate,
+        batch_size=config.batch_size,
     )
 
 
@@ -249,7 +361,8 @@ def train_run(
 
     ``data`` is :func:`prepare_data`'s result when the caller already has it. Ctrl-C stops
     within one evaluation: the best theta so far and all artifacts are written and the metrics
-    say ``"interrupted": true``.
+    say ``"interrupted": true``. ``max_iter`` counts epochs for the minibatch solvers; resuming
+    one restarts Adam's moment estimates (only theta is checkpointed).
     """
     if data is None:
         data = prepare_data(config)
@@ -292,14 +405,13 @@ def write_results(
     wall_time: float,
 ) -> dict[str, Any]:
     """theta.npz, theta.mat, metrics.json and the figures of a finished (or stopped) run."""
-    write_atomic(
-        run / "theta.npz",
-        lambda p: np.savez(p, theta=model.theta_, W1=model.W1_, W2=model.W2_, b1=model.b1_,
-                           b2=model.b2_),
-    )  # fmt: skip
+    blocks = {f"W{l}": W for l, W in enumerate(model.coefs_, start=1)}
+    blocks |= {f"b{l}": b for l, b in enumerate(model.intercepts_, start=1)}
+    write_atomic(run / "theta.npz", lambda p: np.savez(p, theta=model.theta_, **blocks))
     write_atomic(run / "theta.mat", lambda p: model.export_mat(p))
     result = model.result_
     report = model.sparsity_report(data.T)
+    test = prepare_test_data(config) if config.test_examples else None
     metrics = {
         "status": "interrupted" if result.interrupted else "finished",
         "interrupted": result.interrupted,
@@ -313,12 +425,31 @@ def write_results(
         "backend": config.backend,
         "dtype": config.dtype,
         "examples": int(data.shape[1]),
-        "cost_function": config.cost_function or "ufldl_sae.model.sparse_autoencoder_cost",
+        "cost_function": config.cost_function or _cost_name(model),
+        "layer_sizes": list(model.layer_sizes_),
+        "solver": config.solver,
+        "terms_by_name": model.penalty_terms_,
         "versions": versions(),
     }
+    if config.preset in TUTORIAL_NOTES:
+        metrics["tutorial"] = TUTORIAL_NOTES[config.preset]
+    if test is not None:
+        errors = model.reconstruction_errors(test[0].T)
+        metrics["test"] = {
+            "examples": int(errors.size),
+            "reconstruction_error": float(errors.mean()),
+            "train_reconstruction_error": float(model.reconstruction_errors(data.T).mean()),
+            "cost": model.score(test[0].T),
+        }
     write_json(run / "metrics.json", metrics)
-    draw_figures(run, config, model, data, report)
+    draw_figures(run, config, model, data, report, test)
     return metrics
+
+
+def _cost_name(model: SparseAutoencoder) -> str:
+    if model._is_notes():
+        return "ufldl_sae.model.sparse_autoencoder_cost"
+    return "ufldl_sae.deep.autoencoder_cost"
 
 
 def versions() -> dict[str, str]:
@@ -340,14 +471,19 @@ def draw_figures(
     model: SparseAutoencoder,
     data: np.ndarray,
     report: dict[str, Any],
+    test: tuple[np.ndarray, np.ndarray | None] | None = None,
 ) -> None:
-    """weights.png, loss.png, reconstructions.png and activations.png.
+    """weights.png, loss.png, reconstructions.png and activations.png; with held-out data
+    also the tutorials' codes.png, codes_pca.png and errors.png.
 
-    ``report`` is ``model.sparsity_report(data.T)``, computed once by the caller.
+    ``report`` is ``model.sparsity_report(data.T)``, computed once by the caller; ``test`` is
+    :func:`prepare_test_data`'s result when the run has held-out examples.
     """
-    title = f"{config.preset}: {model.n_features_in_}-{config.hidden_size}"
-    if _is_square(model.n_features_in_):
-        visualize.save_network(model.W1_.T, run / "weights.png", title=f"W1 filters, {title}")
+    title = f"{config.preset}: {'-'.join(str(n) for n in model.layer_sizes_)}"
+    square = _is_square(model.n_features_in_)
+    if square:
+        W1 = model.coefs_[0]
+        visualize.save_network(W1.T, run / "weights.png", title=f"W1 filters, {title}")
     history = read_csv(run / "history.csv")
     terms = read_csv(run / "terms.csv") if (run / "terms.csv").exists() else None
     if history["iteration"].size:
@@ -357,18 +493,46 @@ def draw_figures(
             run / "loss.png",
             terms=None if terms is None else {
                 "reconstruction": terms["reconstruction"],
-                "weight decay": terms["weight_decay"],
-                "sparsity": terms["sparsity"],
+                "weight penalties": terms["weight_decay"],
+                "activation penalties": terms["sparsity"],
             },
             term_iterations=None if terms is None else terms["iteration"],
-            title=f"cost, {title}",
+            title=f"cost, {title}" + ("" if config.solver == "lbfgs" else " (x: epochs)"),
         )  # fmt: skip
-    if _is_square(model.n_features_in_):
-        _, a3 = model.reconstruction_columns(data[:, :10].T)
-        visualize.plot_reconstructions(data[:, :10], a3, run / "reconstructions.png")
-    visualize.plot_activations(
-        report["rho_hat"], config.sparsity_param, run / "activations.png",
-        fraction_active=report["fraction_active"],
+    shown = data if test is None else test[0]
+    if square:
+        visualize.plot_reconstructions(
+            shown[:, :10], model.reconstruct(shown[:, :10].T).T, run / "reconstructions.png"
+        )
+    if model._is_notes():
+        visualize.plot_activations(
+            report["rho_hat"], config.sparsity_param, run / "activations.png",
+            fraction_active=report["fraction_active"],
+        )  # fmt: skip
+    else:
+        codes = model.transform(data[:, :10000].T).T  # (code size, m)
+        tutorial_plots.plot_mean_activation_bars(codes, model.rho_, run / "activations.png")
+    if test is not None:
+        _draw_test_figures(run, model, data, test)
+
+
+def _draw_test_figures(
+    run: Path, model: SparseAutoencoder, data: np.ndarray, test: tuple[np.ndarray, Any]
+) -> None:
+    """The tutorials' figures on held-out data: two raw code units, the codes' PCA (coloured
+    by digit when labelled), and the reconstruction errors against uniform noise images, with
+    the threshold that flags 1% of the training examples as anomalies."""
+    X, labels = test
+    codes = model.transform(X.T).T  # (code size, m)
+    if codes.shape[0] >= 2:
+        tutorial_plots.plot_code_scatter(codes, run / "codes.png", labels=labels)
+        tutorial_plots.plot_code_pca(codes, run / "codes_pca.png", labels=labels)
+    errors = model.reconstruction_errors(X.T)
+    noise = np.random.default_rng(0).uniform(0, 1, (X.shape[1] // 10, X.shape[0]))
+    threshold = tutorial_plots.anomaly_threshold(model.reconstruction_errors(data.T), 0.99)
+    tutorial_plots.plot_reconstruction_error_histogram(
+        errors, run / "errors.png", other=model.reconstruction_errors(noise), label="test",
+        other_label="uniform noise", threshold=threshold,
     )  # fmt: skip
 
 
@@ -386,5 +550,6 @@ def show_run(run: Path) -> dict[str, Any]:
     model = model_for(config, max(config.max_iter, 1), 0)
     with np.load(run / "theta.npz", allow_pickle=False) as f:
         model._set_theta(f["theta"], data.shape[0])
-    draw_figures(run, config, model, data, model.sparsity_report(data.T))
+    test = prepare_test_data(config) if config.test_examples else None
+    draw_figures(run, config, model, data, model.sparsity_report(data.T), test)
     return metrics
