@@ -12,6 +12,7 @@ next to the code:
 """
 
 from .coursework import check
+from .deep import autoencoder_cost, autoencoder_cost_terms, initialize_deep
 from .estimator import SparseAutoencoder
 from .gradcheck import (
     check_numerical_gradient,
@@ -19,6 +20,7 @@ from .gradcheck import (
     gradient_check,
     relative_difference,
 )
+from .minibatch import MinibatchResult, minimize_minibatch, train_sparse_autoencoder_minibatch
 from .model import (
     CostTerms,
     SaturatedUnitsError,
@@ -29,6 +31,7 @@ from .model import (
 )
 from .optimize import LbfgsResult, NonFiniteError, minimize_lbfgs, train_sparse_autoencoder
 from .params import initialize_parameters, pack, unpack
+from .penalties import KLSparsity, L1Activations, L1Weights, WeightDecay
 from .softmax import softmax_cost, softmax_predict, softmax_train
 from .stacked import stacked_ae_cost
 
@@ -36,6 +39,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CostTerms",
+    "KLSparsity",
+    "L1Activations",
+    "L1Weights",
+    "MinibatchResult",
+    "WeightDecay",
+    "autoencoder_cost",
+    "autoencoder_cost_terms",
+    "initialize_deep",
+    "minimize_minibatch",
+    "train_sparse_autoencoder_minibatch",
     "SparseAutoencoder",
     "check",
     "LbfgsResult",
