@@ -49,16 +49,17 @@ def sigmoid(z: Any) -> Any:
     r"""The logistic function :math:`f(z) = 1 / (1 + e^{-z})`, without overflow.
 
     The textbook form overflows in :math:`e^{-z}` once :math:`-z` exceeds the log of the
-    largest float (709.8 in float64, 88.7 in float32), and NumPy warns there. Clipping ``z``
-    from below one unit above minus that log keeps the exponential finite: the result is the
-    textbook value bit for bit down to the clip, and below it (where the true value is under
+    largest float (709.8 in float64, 88.7 in float32), and NumPy warns there. Raising ``z``
+    to at least one unit above minus that log keeps the exponential finite: the result is the
+    textbook value bit for bit down to that floor, and below it (where the true value is under
     1e-307, or 1e-38 in float32) it stays at that tiny positive value instead of 0.
     At the other end it reaches exactly 1, and nothing downstream ever sees NaN. The guard
-    costs one pass over the array (the clip) on top of the textbook form's.
+    costs one pass over the array (``maximum``, cheaper than ``clip``, which array-api-compat
+    implements on NumPy as a copy and then a maximum) on top of the textbook form's.
     """
     xp = array_namespace(z)
     lowest = 1.0 - math.log(xp.finfo(z.dtype).max)
-    return 1 / (1 + xp.exp(-xp.clip(z, min=lowest)))
+    return 1 / (1 + xp.exp(-xp.maximum(z, lowest)))
 
 
 def forward(W1: Any, W2: Any, b1: Any, b2: Any, data: Any) -> tuple[Any, Any]:
