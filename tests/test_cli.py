@@ -203,3 +203,13 @@ def test_bad_tutorial_options_exit_2_before_any_folder(tmp_path, capsys):
     assert not run.exists()
     with pytest.raises(SystemExit):
         main(["train", "--hidden-layer-sizes", "128,0,32"])
+
+
+def test_gradcheck_beyond_prints_every_combination(capsys):
+    from ufldl_sae.cli import main
+
+    assert main(["gradcheck", "--hidden-size", "3", "--num-patches", "5", "--beyond"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith(("10-6-10", "10-8-4-8-10"))]
+    assert len(rows) == 21 and all(line.endswith("PASS") for line in rows)
+    assert "relu/identity    kl" in out

@@ -103,6 +103,11 @@ def _add_gradcheck(subparsers: Any) -> None:
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--backend", choices=["numpy", "cupy", "array_api_strict"], default="numpy")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--beyond", action="store_true",
+        help="also check every activation (sigmoid, tanh, ReLU) with every penalty (L2, L1 on "
+        "weights, KL, L1 on activations) and a 3-hidden-layer network",
+    )  # fmt: skip
     p.set_defaults(func=cmd_gradcheck)
 
 
@@ -276,7 +281,29 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         args.sparsity_param, args.beta, from_host(patches, xp, dtype=dtype),
     )  # fmt: skip
     print(report)
-    return 0 if quadratic < 1e-9 and report.passed else 1
+    passed = quadratic < 1e-9 and report.passed
+    if args.beyond:
+        passed = _gradcheck_beyond(args.seed) and passed
+    return 0 if passed else 1
+
+
+def _gradcheck_beyond(seed: int) -> bool:
+    from .gradcheck_deep import EPSILON, THRESHOLD, beyond_table
+
+    print(
+        f"\n3. deep.autoencoder_cost, five-point stencil (epsilon {EPSILON:g}), float64, "
+        f"threshold {THRESHOLD:g}; worst = largest over the whole vector and each block:"
+    )
+    print(f"{'network':<12} {'units':<16} {'penalties':<10} {'overall':>9} {'worst':>9}  result")
+    passed = True
+    for network, units, penalties, check in beyond_table(seed):
+        verdict = "PASS" if check.passed else "FAIL"
+        if check.kinks_crossed:
+            verdict += " (a step crossed a kink)"
+        print(f"{network:<12} {units:<16} {penalties:<10} {check.overall:>9.1e} "
+              f"{check.worst:>9.1e}  {verdict}")  # fmt: skip
+        passed = passed and check.passed
+    return passed
 
 
 def cmd_show(args: argparse.Namespace) -> int:
