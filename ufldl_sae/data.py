@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .params import as_rng
 from .validation import check_int, check_real
 
 __all__ = [
@@ -246,14 +247,6 @@ def _as_image_stack(name: str, images: Any) -> np.ndarray:
     return x
 
 
-def _as_rng(rng: RngLike) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise ValueError(f"rng must be None, an int seed or a numpy.random.Generator, got {rng!r}")
-
-
 def sample_images(
     images: Any, patch_size: int = 8, num_patches: int = 10000, rng: RngLike = None
 ) -> np.ndarray:
@@ -290,7 +283,7 @@ def sample_images(
         raise ValueError(
             f"patch_size must be at most the image size {rows} x {cols}, got {patch_size}"
         )
-    rng = _as_rng(rng)
+    rng = as_rng(rng)
     image = rng.integers(count, size=num_patches)  # (num_patches,)
     top = rng.integers(rows - patch_size + 1, size=num_patches)  # 0 .. rows - p inclusive
     left = rng.integers(cols - patch_size + 1, size=num_patches)

@@ -32,7 +32,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .backend import array_namespace
 from .model import reconstruction_cost
-from .params import _as_rng
+from .params import as_rng
 from .penalties import (
     ACTIVATION_PENALTIES,
     WEIGHT_PENALTIES,
@@ -161,7 +161,7 @@ def initialize_deep(
     """
     sizes = check_layer_sizes(layer_sizes)
     hidden, output = get_activation(activation), get_activation(output_activation)
-    rng = _as_rng(rng)
+    rng = as_rng(rng)
     pairs = _pairs(sizes)
     weights = []
     for l, (fan_in, fan_out) in enumerate(pairs, start=1):

@@ -91,7 +91,7 @@ from .backend import (
 )
 from .model import check_problem, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
 from .optimize import NonFiniteError
-from .params import _as_rng, theta_size
+from .params import as_rng, theta_size
 from .validation import check_finite, check_int, check_matrix, check_namespace, check_real
 
 __all__ = [
@@ -496,7 +496,7 @@ def _minimize(
     _check_options(
         solver, learning_rate, epochs, batch_size, m, momentum, beta1, beta2, eps, shuffle
     )
-    generator = _as_rng(rng)
+    generator = as_rng(rng)
     theta0 = _host_vector(theta0)
     if theta0.ndim != 1:
         raise ValueError(f"theta0 must be a 1-D vector, got shape {theta0.shape}")

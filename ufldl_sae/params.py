@@ -84,7 +84,12 @@ def unpack(theta: Any, visible_size: int, hidden_size: int) -> tuple[Any, Any, A
     return W1, W2, theta[s["b1"]], theta[s["b2"]]
 
 
-def _as_rng(rng: None | int | np.random.Generator) -> np.random.Generator:
+def as_rng(rng: None | int | np.random.Generator) -> np.random.Generator:
+    """A NumPy Generator from a seed, None (fresh entropy) or a Generator (used as it is).
+
+    Every random draw of the package goes through here, on the host, so one seed gives the same
+    numbers on every backend.
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
@@ -111,7 +116,7 @@ def initialize_parameters(
     """
     hidden_size = check_int("hidden_size", hidden_size)
     visible_size = check_int("visible_size", visible_size)
-    rng = _as_rng(rng)
+    rng = as_rng(rng)
     r = math.sqrt(6.0) / math.sqrt(hidden_size + visible_size + 1)
     hv = hidden_size * visible_size
     # Drawing flat vectors fills W(:) directly, i.e. in column-major order like MATLAB's rand.

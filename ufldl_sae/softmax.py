@@ -30,7 +30,7 @@ from .backend import (
     to_host,
 )
 from .optimize import IterationRecord, LbfgsResult, host_objective, minimize_lbfgs
-from .params import _as_rng
+from .params import as_rng
 from .validation import check_finite, check_int, check_matrix, check_real, check_vector
 
 __all__ = [
@@ -327,7 +327,7 @@ def softmax_train(
     _check_data_and_labels(data, labels, input_size, num_classes)
     n = num_classes * input_size
     if theta0 is None:
-        theta0 = 0.005 * _as_rng(rng).standard_normal(n)  # the course's 0.005 * randn(k*n, 1)
+        theta0 = 0.005 * as_rng(rng).standard_normal(n)  # the course's 0.005 * randn(k*n, 1)
     theta0 = np.asarray(to_host(theta0) if hasattr(theta0, "__dlpack__") else theta0, float)
     if theta0.shape != (n,):
         raise ValueError(f"theta0 must be a 1-D vector of length {n}, got shape {theta0.shape}")
