@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 import pytest
 
@@ -54,3 +57,27 @@ def test_allocator_setting_can_be_refused(monkeypatch):
     assert backend.keep_freed_memory() is False
     monkeypatch.delenv("UFLDL_SAE_KEEP_FREED_MEMORY")
     assert backend.keep_freed_memory() is (backend.sys.platform == "linux")
+
+
+def test_busy_cores_sees_another_process_spinning():
+    import subprocess
+    import sys
+
+    spinner = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 3\n"
+                                "while time.time() < end: pass"])  # fmt: skip
+    try:
+        time.sleep(0.5)  # let it start
+        busy = backend.busy_cores(0.5)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert 0.7 <= busy <= (os.cpu_count() or 1) + 0.01
+
+
+def test_busy_cores_falls_back_to_the_load_average(monkeypatch):
+    def missing() -> tuple[int, int]:
+        raise OSError("no /proc/stat here")
+
+    monkeypatch.setattr(backend, "_cpu_times", missing)
+    monkeypatch.setattr(backend.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert backend.busy_cores() == 1.5

@@ -15,6 +15,7 @@ import contextlib
 import importlib
 import os
 import sys
+import time
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -136,8 +137,9 @@ def default_blas_threads(visible_size: int, hidden_size: int, m: int) -> int:
     an OpenBLAS thread that has to share its core with another busy process spins while it
     waits, and a 64-25 evaluation on 200,000 patches took 2.7 s with two threads against 0.5 s
     with one while another process held the second core. So large problems get as many
-    threads as there are cores minus the one-minute load average (at least 1). The
-    environment variable ``UFLDL_SAE_BLAS_THREADS`` overrides the choice.
+    threads as there are cores minus the cores other processes keep busy (at least 1), as
+    :func:`busy_cores` measures them. The environment variable ``UFLDL_SAE_BLAS_THREADS``
+    overrides the choice.
     """
     override = os.environ.get("UFLDL_SAE_BLAS_THREADS")
     if override:
@@ -145,8 +147,33 @@ def default_blas_threads(visible_size: int, hidden_size: int, m: int) -> int:
     if visible_size * hidden_size * m < SMALL_PRODUCT:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    busy = round(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
-    return max(1, min(cores, cores - busy))
+    return max(1, min(cores, cores - round(busy_cores())))
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot, from the first line of /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_cores(window: float = 0.2) -> float:
+    """How many cores other processes keep busy now: /proc/stat sampled over ``window`` seconds.
+
+    The calling process sleeps while it samples, so it does not count itself; the one-minute
+    load average would (a benchmark or a notebook that has been computing for a minute sees
+    itself as a busy core and would halve its own threads). Where /proc/stat is missing (not
+    Linux), the load average is the fallback.
+    """
+    try:
+        busy0, total0 = _cpu_times()
+        time.sleep(window)
+        busy1, total1 = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    cores = os.cpu_count() or 1
+    return cores * (busy1 - busy0) / max(total1 - total0, 1)
 
 
 @contextlib.contextmanager
