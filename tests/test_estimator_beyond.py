@@ -150,3 +150,24 @@ def test_a_student_cost_needs_the_notes_model(digits):
         SparseAutoencoder(activation="tanh", penalties="l2=1e-4", max_iter=2).fit(
             digits, cost_function=sparse_autoencoder_cost
         )
+
+
+@pytest.mark.parametrize(
+    ("solver", "rate"), [("adam", 3e-3), ("sgd", 0.5)]
+)  # fmt: skip
+def test_minibatch_solvers_lower_the_cost_on_a_slice_of_mnist(mnist_dir, solver, rate):
+    """The notes' MNIST model (784-64 here, to stay quick) on the first 2,000 digits: a few
+    epochs of Adam or SGD take the notes' full-batch cost well below where it starts."""
+    from ufldl_sae.data import load_mnist_images
+    from ufldl_sae.params import initialize_parameters
+
+    X = load_mnist_images(mnist_dir / "train-images-idx3-ubyte.gz")[:, :2000]
+    args = (784, 64, 3e-3, 0.1, 3.0)
+    start = sparse_autoencoder_cost_terms(initialize_parameters(64, 784, np.random.default_rng(0)),
+                                          *args, X).total  # fmt: skip
+    model = SparseAutoencoder(hidden_size=64, sparsity_param=0.1, lambda_=3e-3, solver=solver,
+                              learning_rate=rate, batch_size=100, max_iter=5,
+                              random_state=0).fit(X.T)  # fmt: skip
+    end = model.cost_terms_.total
+    assert end < 0.3 * start, (start, end)  # measured: 161.8 -> 35.3 (adam), 34.5 (sgd)
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
