@@ -244,8 +244,9 @@ def _print_summary(run: Path, metrics: dict[str, Any]) -> None:
     )
     s = metrics["sparsity"]
     target = "" if s["rho"] is None else f" (target {s['rho']})"
+    layer = "hidden" if len(metrics.get("layer_sizes", [0, 0, 0])) == 3 else "code"
     print(
-        f"mean code activation {s['rho_hat_mean']:.4f}{target}, "
+        f"mean {layer} activation {s['rho_hat_mean']:.4f}{target}, "
         f"{100 * s['fraction_active']:.1f}% of activations above {s['threshold']}"
     )
     if "test" in metrics:
