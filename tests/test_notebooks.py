@@ -112,6 +112,14 @@ def check_06(nb: nbformat.NotebookNode, text: str) -> None:
     assert "float32" in text and "float64" in text
 
 
+def check_07(nb: nbformat.NotebookNode, text: str) -> None:
+    assert "(quick mode)" in text
+    start = _number(r"J at the common starting point ([0-9.]+)", text)
+    for solver in ("L-BFGS", "Adam"):  # the rows of the table of final costs
+        assert _number(rf"(?m)^{solver}\s+([0-9.]+) ", text) < start
+    assert _number(r"excess ([0-9.]+):", text) > 0  # the minibatch bias of the sparsity term
+
+
 CHECKS = {
     "01": check_01,
     "02": check_02,
@@ -119,18 +127,19 @@ CHECKS = {
     "04": check_04,
     "05": check_05,
     "06": check_06,
+    "07": check_07,
 }
 
 
-def test_the_six_notebooks_are_present():
-    assert [name[:2] for name in NAMES] == ["01", "02", "03", "04", "05", "06"]
+def test_the_seven_notebooks_are_present():
+    assert [name[:2] for name in NAMES] == ["01", "02", "03", "04", "05", "06", "07"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_in_quick_mode(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     number = name[:2]
-    if number == "05":
+    if number in ("05", "07"):  # the MNIST notebooks
         if not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists():
             pytest.skip(f"MNIST files not found in {MNIST_DIR} (set UFLDL_SAE_TEST_MNIST)")
         monkeypatch.setenv("UFLDL_SAE_MNIST_DIR", str(MNIST_DIR))
