@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import dask.array as da
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client, LocalCluster, wait
 
     data = normalize_data(sample_images(load_natural_images(), 8, args.patches, rng=0))
     print(f"{args.patches:,} patches of 8x8 ({data.nbytes / 1e6:.0f} MB), 64-25, "
@@ -49,6 +49,7 @@ def main() -> None:
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True) as cluster:
         with Client(cluster):
             chunked = da.from_array(data, chunks=(64, args.chunk)).persist()  # on the workers
+            wait(chunked)  # the transfer to the workers is not part of the training time
             seconds, evals, cost = run(chunked, args.iterations)
             rows.append((f"dask LocalCluster, {args.workers} workers", seconds, evals, cost))
     base = rows[0][1] / rows[0][2]
