@@ -60,7 +60,7 @@ from .optimize import (
     minimize_lbfgs,
     train_sparse_autoencoder,
 )
-from .params import initialize_parameters
+from .params import as_rng, initialize_parameters
 from .penalties import (
     ACTIVATION_PENALTIES,
     KLSparsity,
@@ -368,8 +368,7 @@ class SparseAutoencoder:
                 "notes' model: one hidden layer, sigmoid units, no penalties argument"
             )
         data = self._device_columns(X)  # validated once, by the training function
-        rng = np.random.default_rng(self.random_state) if not isinstance(
-            self.random_state, np.random.Generator) else self.random_state  # fmt: skip
+        rng = as_rng(self.random_state)  # one generator: initial weights, then shuffling
         if theta0 is None:
             theta0 = self._initial_theta(sizes, rng)
         every = int(self.verbose)
