@@ -48,6 +48,19 @@ class DeepCheck:
         return self.worst < THRESHOLD and not self.kinks_crossed
 
 
+def hidden_preactivations(
+    theta: np.ndarray, layer_sizes: Sequence[int], data: np.ndarray, activation: str
+) -> list[np.ndarray]:
+    r""":math:`z^{(2)}, \dots, z^{(L)}` of the hidden layers, on the host."""
+    f = get_activation(activation).f
+    Ws, bs = deep_unpack(np.asarray(theta), layer_sizes)
+    zs, a = [], data
+    for W, b in zip(Ws[:-1], bs[:-1], strict=True):
+        zs.append(W @ a + b[:, None])
+        a = f(zs[-1])
+    return zs
+
+
 def kink_pattern(
     theta: np.ndarray, layer_sizes: Sequence[int], data: np.ndarray, activation: str
 ) -> np.ndarray:
@@ -56,15 +69,9 @@ def kink_pattern(
     A change in this pattern between two thetas means a ReLU or an L1 term may have crossed
     its kink between them.
     """
-    f = get_activation(activation).f
-    Ws, bs = deep_unpack(np.asarray(theta), layer_sizes)
-    signs = [np.reshape(W > 0, -1) for W in Ws]
-    a = data
-    for W, b in zip(Ws[:-1], bs[:-1], strict=True):
-        z = W @ a + b[:, None]
-        signs.append(np.reshape(z > 0, -1))
-        a = f(z)
-    return np.concatenate(signs)
+    Ws, _ = deep_unpack(np.asarray(theta), layer_sizes)
+    zs = hidden_preactivations(theta, layer_sizes, data, activation)
+    return np.concatenate([np.reshape(x > 0, -1) for x in (*Ws, *zs)])
 
 
 def deep_gradient_check(
@@ -130,23 +137,16 @@ def beyond_problem(
     ``2 * EPSILON``, which shifts a pre-activation by far less than ``margin``.
     """
     output = "identity" if activation == "relu" else activation
+    n_weights = sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:], strict=False))
     for _ in range(1000):
         theta = initialize_deep(layer_sizes, activation, rng, output_activation=output)
-        theta = theta + np.concatenate(  # random biases, so b's gradients are tested too
-            [np.zeros(sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:], strict=False))),
-             rng.uniform(-0.3, 0.3, sum(layer_sizes[1:]))]
-        )  # fmt: skip
-        n_weights = sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:], strict=False))
-        small = np.abs(theta[:n_weights]) < margin
-        theta[:n_weights][small] = np.copysign(margin, theta[:n_weights][small])
+        theta[n_weights:] = rng.uniform(-0.3, 0.3, theta.size - n_weights)  # random biases too
+        weights = theta[:n_weights]  # a view: the edits below land in theta
+        small = np.abs(weights) < margin
+        weights[small] = np.copysign(margin, weights[small])
         data = rng.uniform(0.1, 0.9, (layer_sizes[0], m))
-        Ws, bs = deep_unpack(theta, layer_sizes)
-        a, near = data, False
-        for W, b in zip(Ws[:-1], bs[:-1], strict=True):
-            z = W @ a + b[:, None]
-            near = near or bool(np.any(np.abs(z) < margin))
-            a = get_activation(activation).f(z)
-        if not near:
+        zs = hidden_preactivations(theta, layer_sizes, data, activation)
+        if all(np.abs(z).min() >= margin for z in zs):
             return theta, data
     raise RuntimeError(f"no draw kept every pre-activation of {layer_sizes} {margin} from 0")
 

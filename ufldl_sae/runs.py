@@ -412,6 +412,7 @@ def write_results(
     result = model.result_
     report = model.sparsity_report(data.T)
     test = prepare_test_data(config) if config.test_examples else None
+    errors = None
     metrics = {
         "status": "interrupted" if result.interrupted else "finished",
         "interrupted": result.interrupted,
@@ -434,15 +435,16 @@ def write_results(
     if config.preset in TUTORIAL_NOTES:
         metrics["tutorial"] = TUTORIAL_NOTES[config.preset]
     if test is not None:
-        errors = model.reconstruction_errors(test[0].T)
+        errors = held_out_errors(model, data, test)
+        test_errors, train_errors = errors
         metrics["test"] = {
-            "examples": int(errors.size),
-            "reconstruction_error": float(errors.mean()),
-            "train_reconstruction_error": float(model.reconstruction_errors(data.T).mean()),
+            "examples": int(test_errors.size),
+            "reconstruction_error": float(test_errors.mean()),
+            "train_reconstruction_error": float(train_errors.mean()),
             "cost": model.score(test[0].T),
         }
     write_json(run / "metrics.json", metrics)
-    draw_figures(run, config, model, data, report, test)
+    draw_figures(run, config, model, data, report, test, errors)
     return metrics
 
 
@@ -472,12 +474,14 @@ def draw_figures(
     data: np.ndarray,
     report: dict[str, Any],
     test: tuple[np.ndarray, np.ndarray | None] | None = None,
+    errors: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """weights.png, loss.png, reconstructions.png and activations.png; with held-out data
     also the tutorials' codes.png, codes_pca.png and errors.png.
 
     ``report`` is ``model.sparsity_report(data.T)``, computed once by the caller; ``test`` is
-    :func:`prepare_test_data`'s result when the run has held-out examples.
+    :func:`prepare_test_data`'s result when the run has held-out examples, and ``errors``
+    :func:`held_out_errors`'s when the caller has them already.
     """
     title = f"{config.preset}: {'-'.join(str(n) for n in model.layer_sizes_)}"
     square = _is_square(model.n_features_in_)
@@ -509,15 +513,26 @@ def draw_figures(
             report["rho_hat"], config.sparsity_param, run / "activations.png",
             fraction_active=report["fraction_active"],
         )  # fmt: skip
-    else:
-        codes = model.transform(data[:, :10000].T).T  # (code size, m)
-        tutorial_plots.plot_mean_activation_bars(codes, model.rho_, run / "activations.png")
+    else:  # one column whose mean is rho_hat: the report's, not a second encoding of the data
+        rho_hat = report["rho_hat"][:, None]
+        tutorial_plots.plot_mean_activation_bars(rho_hat, model.rho_, run / "activations.png")
     if test is not None:
-        _draw_test_figures(run, model, data, test)
+        _draw_test_figures(run, model, test, *(errors or held_out_errors(model, data, test)))
+
+
+def held_out_errors(
+    model: SparseAutoencoder, data: np.ndarray, test: tuple[np.ndarray, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-example reconstruction errors on the held-out and on the training examples."""
+    return model.reconstruction_errors(test[0].T), model.reconstruction_errors(data.T)
 
 
 def _draw_test_figures(
-    run: Path, model: SparseAutoencoder, data: np.ndarray, test: tuple[np.ndarray, Any]
+    run: Path,
+    model: SparseAutoencoder,
+    test: tuple[np.ndarray, Any],
+    errors: np.ndarray,
+    train_errors: np.ndarray,
 ) -> None:
     """The tutorials' figures on held-out data: two raw code units, the codes' PCA (coloured
     by digit when labelled), and the reconstruction errors against uniform noise images, with
@@ -527,9 +542,8 @@ def _draw_test_figures(
     if codes.shape[0] >= 2:
         tutorial_plots.plot_code_scatter(codes, run / "codes.png", labels=labels)
         tutorial_plots.plot_code_pca(codes, run / "codes_pca.png", labels=labels)
-    errors = model.reconstruction_errors(X.T)
     noise = np.random.default_rng(0).uniform(0, 1, (X.shape[1] // 10, X.shape[0]))
-    threshold = tutorial_plots.anomaly_threshold(model.reconstruction_errors(data.T), 0.99)
+    threshold = tutorial_plots.anomaly_threshold(train_errors, 0.99)
     tutorial_plots.plot_reconstruction_error_histogram(
         errors, run / "errors.png", other=model.reconstruction_errors(noise), label="test",
         other_label="uniform noise", threshold=threshold,
