@@ -26,9 +26,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ufldl_sae.backend import blas_threads, default_blas_threads, keep_freed_memory
 from ufldl_sae.model import sigmoid, sparse_autoencoder_cost
 from ufldl_sae.params import initialize_parameters, unpack
+from ufldl_sae.tuning import blas_threads, default_blas_threads, keep_freed_memory
 
 LAMBDA, RHO, BETA = 1e-4, 0.01, 3.0
 SHAPES = ("64-25-10000", "784-196-10000", "784-196-60000")

@@ -4,7 +4,7 @@
     python benchmarks/exercises.py softmax pca          # some of them
     python benchmarks/exercises.py --mnist-dir DIR --out-dir runs/bench
 
-Each exercise runs with the course's defaults (:mod:`ufldl_sae.exercises`) and leaves its run
+Each exercise runs with the course's defaults (:mod:`ufldl_sae.runs.exercises`) and leaves its run
 folder under ``--out-dir``; one line per exercise gives its accuracy (or the PCA checks), the
 course's figure and the wall time. ``gradcheck`` prints the gradient checks of the new costs.
 The table of a measured run is in ``benchmarks/exercises_results.md``.
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from ufldl_sae import exercises
+from ufldl_sae.runs import exercises
 
 EXERCISES = ("gradcheck", "softmax", "self-taught", "stacked", "pca")
 

@@ -71,7 +71,7 @@ RECIPE = {
 #: Fixed zip timestamp (the earliest a zip can hold), so that rebuilds are byte-identical.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 
-OUTPUT = Path(__file__).resolve().with_name("natural_images.npz")
+OUTPUT = Path(__file__).resolve().parent.parent / "ufldl_sae" / "embedded" / "natural_images.npz"
 
 
 def source_sha256(array: np.ndarray) -> str:

@@ -719,7 +719,7 @@ NB04 = [
     from ufldl_sae.data import load_natural_images, normalize_data, sample_images
     from ufldl_sae.model import forward
     from ufldl_sae.optimize import ProgressPrinter
-    from ufldl_sae.visualize import display_network
+    from ufldl_sae.plots.network import display_network
 
     {QUICK_SETUP.replace(chr(10), chr(10) + "    ")}
     NUM_PATCHES = 2000 if QUICK else 10000
@@ -979,11 +979,11 @@ NB05 = [
 
     from ufldl_sae import (initialize_parameters, sparse_autoencoder_cost_terms,
                            train_sparse_autoencoder, unpack)
-    from ufldl_sae.backend import blas_threads
+    from ufldl_sae.tuning import blas_threads
     from ufldl_sae.data import fetch_mnist, load_mnist_images, verify_mnist_folder
     from ufldl_sae.model import forward, sigmoid
     from ufldl_sae.optimize import ProgressPrinter
-    from ufldl_sae.visualize import display_network
+    from ufldl_sae.plots.network import display_network
 
     {QUICK_SETUP.replace(chr(10), chr(10) + "    ")}
     NUM_IMAGES = 1000 if QUICK else 10000
@@ -1161,8 +1161,8 @@ NB06 = [
     import numpy as np
 
     from ufldl_sae import initialize_parameters, sparse_autoencoder_cost, train_sparse_autoencoder
-    from ufldl_sae.backend import (array_namespace, backend_name, blas_threads,
-                                   default_blas_threads, to_host)
+    from ufldl_sae.backend import array_namespace, backend_name, to_host
+    from ufldl_sae.tuning import blas_threads, default_blas_threads
     from ufldl_sae.data import load_natural_images, normalize_data, sample_images
 
     {QUICK_SETUP.replace(chr(10), chr(10) + "    ")}
@@ -1323,10 +1323,10 @@ NB07 = [
 
     from ufldl_sae import initialize_parameters, sparse_autoencoder_cost_terms, unpack
     from ufldl_sae.data import fetch_mnist, load_mnist_images, verify_mnist_folder
-    from ufldl_sae.minibatch import EpochPrinter, train_sparse_autoencoder_minibatch
+    from ufldl_sae.beyond.minibatch import EpochPrinter, train_sparse_autoencoder_minibatch
     from ufldl_sae.model import forward
     from ufldl_sae.optimize import ProgressPrinter, train_sparse_autoencoder
-    from ufldl_sae.visualize import display_network
+    from ufldl_sae.plots.network import display_network
 
     {QUICK_SETUP.replace(chr(10), chr(10) + "    ")}
     NUM_IMAGES = 1000 if QUICK else 10000
@@ -1373,8 +1373,9 @@ NB07 = [
     L-BFGS evaluates exactly this, on all $m$ digits, at every iteration. Adam evaluates the
     same formula on a batch $B$ of $b$ digits: $J_B(\theta)$, in which the mean reconstruction
     error and each $\hat\rho_j$ are taken over those $b$ digits only. Each step moves $\theta$
-    along $\nabla J_B$, with Adam's per-coordinate step sizes (`ufldl_sae.minibatch.adam_step`);
-    an epoch visits every digit once, in a new random order.
+    along $\nabla J_B$, with Adam's per-coordinate step sizes
+    (`ufldl_sae.beyond.minibatch.adam_step`); an epoch visits every digit once, in a new random
+    order.
 
     Two of the three terms lose nothing in the exchange: averaged over the batches of an
     epoch, the batches' reconstruction errors add up to exactly the full one, and the weight

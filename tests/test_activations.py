@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from ufldl_sae.activations import (
+from ufldl_sae.backend import to_host
+from ufldl_sae.beyond.activations import (
     ACTIVATIONS,
     RELU,
     Activation,
     get_activation,
     relu_derivative,
 )
-from ufldl_sae.backend import to_host
 
 # Points away from ReLU's kink, positive and negative, small and large.
 Z = np.array([-30.0, -3.0, -1.0, -0.25, -1e-3, 2e-3, 0.3, 1.0, 4.0, 30.0])

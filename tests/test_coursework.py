@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ufldl_sae.cli.coursework import register
 from ufldl_sae.coursework import (
     MISTAKES,
     StudentCodeError,
@@ -27,7 +28,6 @@ from ufldl_sae.coursework import (
     quick_check,
 )
 from ufldl_sae.coursework.check_cost import PROBLEMS
-from ufldl_sae.coursework.cli import register
 from ufldl_sae.coursework.exercise import BEGIN_MARK, END_MARK
 from ufldl_sae.coursework.grading import grade
 from ufldl_sae.coursework.mistakes import variant_cost

@@ -33,7 +33,7 @@ from ufldl_sae.data import (
     whitening_filter,
 )
 
-NPZ = REPO / "data" / "natural_images.npz"
+NPZ = REPO / "ufldl_sae" / "embedded" / "natural_images.npz"
 NAMES = [
     "camera", "grass", "gravel", "brick", "coffee",
     "chelsea", "astronaut", "retina", "ihc", "coins",

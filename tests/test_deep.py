@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ufldl_sae.backend import to_host
-from ufldl_sae.deep import (
+from ufldl_sae.beyond.deep import (
     autoencoder_cost,
     autoencoder_cost_terms,
     autoencoder_forward,
@@ -25,10 +25,10 @@ from ufldl_sae.deep import (
     reconstruct,
     reconstruction_errors,
 )
+from ufldl_sae.beyond.penalties import KLSparsity, L1Activations, L1Weights, WeightDecay
 from ufldl_sae.gradcheck import compute_numerical_gradient, relative_difference
 from ufldl_sae.model import sparse_autoencoder_cost, sparse_autoencoder_cost_terms
 from ufldl_sae.params import initialize_parameters, pack, theta_size, unpack
-from ufldl_sae.penalties import KLSparsity, L1Activations, L1Weights, WeightDecay
 
 TUTORIAL = (784, 128, 64, 32, 64, 128, 784)
 DEEP = (12, 8, 5, 8, 12)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from ufldl_sae import SparseAutoencoder
-from ufldl_sae.deep import autoencoder_cost_terms, initialize_deep
+from ufldl_sae.beyond.deep import autoencoder_cost_terms, initialize_deep
+from ufldl_sae.beyond.penalties import KLSparsity, L1Weights
 from ufldl_sae.model import sparse_autoencoder_cost_terms
-from ufldl_sae.penalties import KLSparsity, L1Weights
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from ufldl_sae import exercises
-from ufldl_sae.exercises_cli import register
+from ufldl_sae.cli.exercises import register
+from ufldl_sae.runs import exercises
 
 
 def run(argv: list[str]) -> int:
@@ -144,7 +144,7 @@ def test_gradient_checks_pass_and_the_flag_prints_them(capsys):
         for block, value in blocks.items():
             assert value < 1e-9, f"{cost} {block}: {value:.3e}"
     args = argparse.Namespace(gradcheck=True, seed=0, backend="numpy")
-    from ufldl_sae.exercises_cli import _gradcheck_failed
+    from ufldl_sae.cli.exercises import _gradcheck_failed
 
     assert not _gradcheck_failed(args)
     assert "stacked_ae_cost W2" in capsys.readouterr().out

@@ -6,15 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ufldl_sae import activations
-from ufldl_sae.gradcheck_deep import (
+from ufldl_sae.beyond import activations
+from ufldl_sae.beyond.gradcheck import (
     THRESHOLD,
     beyond_problem,
     beyond_table,
     deep_gradient_check,
     kink_pattern,
 )
-from ufldl_sae.penalties import L1Weights, WeightDecay
+from ufldl_sae.beyond.penalties import L1Weights, WeightDecay
 
 
 def test_every_activation_with_every_penalty_and_a_deep_stack_passes():

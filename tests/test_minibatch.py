@@ -18,14 +18,14 @@ from ufldl_sae import (
     sparse_autoencoder_cost_terms,
     train_sparse_autoencoder,
 )
-from ufldl_sae.data import load_natural_images, normalize_data, sample_images
-from ufldl_sae.minibatch import (
+from ufldl_sae.beyond.minibatch import (
     EpochPrinter,
     adam_step,
     minimize_minibatch,
     sgd_momentum_step,
     train_sparse_autoencoder_minibatch,
 )
+from ufldl_sae.data import load_natural_images, normalize_data, sample_images
 from ufldl_sae.model import feedforward_autoencoder
 
 V, H, M = 64, 25, 2000

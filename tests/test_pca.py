@@ -7,7 +7,7 @@ import pytest
 
 from ufldl_sae.backend import to_host
 from ufldl_sae.data import load_natural_images, sample_images
-from ufldl_sae.pca import (
+from ufldl_sae.exercises.pca import (
     covariance,
     num_components,
     pca_basis,

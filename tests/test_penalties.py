@@ -11,9 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ufldl_sae.backend import to_host
-from ufldl_sae.gradcheck import compute_numerical_gradient, relative_difference
-from ufldl_sae.model import SaturatedUnitsError, weight_decay_cost
-from ufldl_sae.penalties import (
+from ufldl_sae.beyond.penalties import (
     KLSparsity,
     L1Activations,
     L1Weights,
@@ -23,6 +21,8 @@ from ufldl_sae.penalties import (
     describe_penalties,
     parse_penalties,
 )
+from ufldl_sae.gradcheck import compute_numerical_gradient, relative_difference
+from ufldl_sae.model import SaturatedUnitsError, weight_decay_cost
 
 EPSILON = 1e-3  # the five-point stencil's step in float64 (as ufldl_sae.gradcheck)
 

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from ufldl_sae.backend import to_host
-from ufldl_sae.gradcheck import compute_numerical_gradient, relative_difference
-from ufldl_sae.softmax import (
+from ufldl_sae.exercises.softmax import (
     SoftmaxModel,
     accuracy,
     log_softmax,
@@ -19,6 +18,7 @@ from ufldl_sae.softmax import (
     softmax_train,
     theta_to_matrix,
 )
+from ufldl_sae.gradcheck import compute_numerical_gradient, relative_difference
 
 K, N, M = 10, 8, 100  # the course's DEBUG problem: 8 inputs, 10 classes, 100 examples
 

@@ -6,10 +6,8 @@ import numpy as np
 import pytest
 
 from ufldl_sae.backend import to_host
-from ufldl_sae.gradcheck import compute_numerical_gradient, relative_difference
-from ufldl_sae.model import sigmoid
-from ufldl_sae.softmax import softmax_cost
-from ufldl_sae.stacked import (
+from ufldl_sae.exercises.softmax import softmax_cost
+from ufldl_sae.exercises.stacked import (
     Layer,
     NetConfig,
     block_slices,
@@ -20,6 +18,8 @@ from ufldl_sae.stacked import (
     stacked_ae_predict,
     stacked_ae_train,
 )
+from ufldl_sae.gradcheck import compute_numerical_gradient, relative_difference
+from ufldl_sae.model import sigmoid
 
 INPUT, H1, H2, K, M = 8, 5, 4, 3, 20
 CONFIG = NetConfig(INPUT, (H1, H2))

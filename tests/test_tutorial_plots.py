@@ -14,9 +14,9 @@ from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ufldl_sae import visualize
 from ufldl_sae.model import reconstruction_cost
-from ufldl_sae.tutorial_plots import (
+from ufldl_sae.plots import network as visualize
+from ufldl_sae.plots.codes import (
     DPI,
     PLOT_FIGSIZE,
     SCATTER_FIGSIZE,
@@ -303,7 +303,7 @@ def test_plots_never_import_pyplot(tmp_path: Path) -> None:
     script = f"""
 import sys
 import numpy as np
-from ufldl_sae import tutorial_plots as tp
+from ufldl_sae.plots import codes as tp
 rng = np.random.default_rng(0)
 codes, labels, out = rng.uniform(size=(6, 40)), rng.integers(0, 3, 40), {str(tmp_path)!r}
 tp.plot_code_scatter(codes, out + "/a.png", labels=labels)

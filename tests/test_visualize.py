@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ufldl_sae.visualize import (
+from ufldl_sae.plots.network import (
     DPI,
     PLOT_FIGSIZE,
     TITLE_PX,

@@ -9,66 +9,71 @@ next to the code:
 >>> cost, grad = ufldl_sae.sparse_autoencoder_cost(theta, 64, 25, 1e-4, 0.01, 3, data)
 >>> grad.shape
 (3289,)
+
+Every name below is loaded on first use (PEP 562 module ``__getattr__``), so that
+``import ufldl_sae.model`` loads the notes' core and nothing of the application above it.
 """
 
-from .coursework import check
-from .deep import autoencoder_cost, autoencoder_cost_terms, initialize_deep
-from .estimator import SparseAutoencoder
-from .gradcheck import (
-    check_numerical_gradient,
-    compute_numerical_gradient,
-    gradient_check,
-    relative_difference,
-)
-from .minibatch import MinibatchResult, minimize_minibatch, train_sparse_autoencoder_minibatch
-from .model import (
-    CostTerms,
-    SaturatedUnitsError,
-    feedforward_autoencoder,
-    sigmoid,
-    sparse_autoencoder_cost,
-    sparse_autoencoder_cost_terms,
-)
-from .optimize import LbfgsResult, NonFiniteError, minimize_lbfgs, train_sparse_autoencoder
-from .params import initialize_parameters, pack, unpack
-from .penalties import KLSparsity, L1Activations, L1Weights, WeightDecay
-from .softmax import softmax_cost, softmax_predict, softmax_train
-from .stacked import stacked_ae_cost
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import Any
 
-__all__ = [
-    "CostTerms",
-    "KLSparsity",
-    "L1Activations",
-    "L1Weights",
-    "MinibatchResult",
-    "WeightDecay",
-    "autoencoder_cost",
-    "autoencoder_cost_terms",
-    "initialize_deep",
-    "minimize_minibatch",
-    "train_sparse_autoencoder_minibatch",
-    "SparseAutoencoder",
-    "check",
-    "LbfgsResult",
-    "NonFiniteError",
-    "SaturatedUnitsError",
-    "check_numerical_gradient",
-    "compute_numerical_gradient",
-    "feedforward_autoencoder",
-    "gradient_check",
-    "initialize_parameters",
-    "minimize_lbfgs",
-    "pack",
-    "relative_difference",
-    "sigmoid",
-    "softmax_cost",
-    "softmax_predict",
-    "softmax_train",
-    "stacked_ae_cost",
-    "sparse_autoencoder_cost",
-    "sparse_autoencoder_cost_terms",
-    "train_sparse_autoencoder",
-    "unpack",
-]
+from ._version import __version__
+
+#: Public name -> the module (relative to this package) that defines it.
+_PUBLIC = {
+    # the notes' core
+    "initialize_parameters": "params",
+    "pack": "params",
+    "unpack": "params",
+    "CostTerms": "model",
+    "SaturatedUnitsError": "model",
+    "feedforward_autoencoder": "model",
+    "sigmoid": "model",
+    "sparse_autoencoder_cost": "model",
+    "sparse_autoencoder_cost_terms": "model",
+    "check_numerical_gradient": "gradcheck",
+    "compute_numerical_gradient": "gradcheck",
+    "gradient_check": "gradcheck",
+    "relative_difference": "gradcheck",
+    "LbfgsResult": "optimize",
+    "NonFiniteError": "optimize",
+    "minimize_lbfgs": "optimize",
+    "train_sparse_autoencoder": "optimize",
+    # the estimator and the coursework checker
+    "SparseAutoencoder": "estimator",
+    "check": "coursework",
+    # beside the notes
+    "autoencoder_cost": "beyond.deep",
+    "autoencoder_cost_terms": "beyond.deep",
+    "initialize_deep": "beyond.deep",
+    "KLSparsity": "beyond.penalties",
+    "L1Activations": "beyond.penalties",
+    "L1Weights": "beyond.penalties",
+    "WeightDecay": "beyond.penalties",
+    "MinibatchResult": "beyond.minibatch",
+    "minimize_minibatch": "beyond.minibatch",
+    "train_sparse_autoencoder_minibatch": "beyond.minibatch",
+    # the later exercises
+    "softmax_cost": "exercises.softmax",
+    "softmax_predict": "exercises.softmax",
+    "softmax_train": "exercises.softmax",
+    "stacked_ae_cost": "exercises.stacked",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` on first use and cache the name here."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ufldl_sae' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -16,8 +16,8 @@ decay and the KL penalty, L-BFGS, computed by :func:`~ufldl_sae.model.sparse_aut
 ``hidden_layer_sizes``, ``activation``, ``output_activation``, ``penalties`` and ``solver``
 reach past the notes (the tutorials' deep, ReLU, tanh and minibatch Adam autoencoders); any of
 them set to something else routes the same ``fit`` through
-:func:`~ufldl_sae.deep.autoencoder_cost` and, for ``"adam"`` and ``"sgd"``,
-:func:`~ufldl_sae.minibatch.minimize_minibatch`.
+:func:`~ufldl_sae.beyond.deep.autoencoder_cost` and, for ``"adam"`` and ``"sgd"``,
+:func:`~ufldl_sae.beyond.minibatch.minimize_minibatch`.
 """
 
 from __future__ import annotations
@@ -32,25 +32,24 @@ from typing import Any
 
 import numpy as np
 
-from . import deep
-from .activations import get_activation
-from .backend import (
-    DTYPES,
-    blas_threads,
-    default_blas_threads,
-    device_of,
-    from_host,
-    get_dtype,
-    get_namespace,
-    keep_freed_memory,
-    to_host,
-)
-from .minibatch import (
+from .backend import DTYPES, device_of, from_host, get_dtype, get_namespace, to_host
+from .beyond import deep
+from .beyond.activations import get_activation
+from .beyond.minibatch import (
     SOLVERS,
     EpochPrinter,
     MinibatchResult,
     minimize_minibatch,
     train_sparse_autoencoder_minibatch,
+)
+from .beyond.penalties import (
+    ACTIVATION_PENALTIES,
+    KLSparsity,
+    Penalty,
+    WeightDecay,
+    check_compatible,
+    check_penalties,
+    describe_penalties,
 )
 from .model import CostTerms, sparse_autoencoder_cost_terms
 from .optimize import (
@@ -61,18 +60,11 @@ from .optimize import (
     train_sparse_autoencoder,
 )
 from .params import as_rng, initialize_parameters
-from .penalties import (
-    ACTIVATION_PENALTIES,
-    KLSparsity,
-    Penalty,
-    WeightDecay,
-    check_compatible,
-    check_penalties,
-    describe_penalties,
-)
+from .tuning import blas_threads, default_blas_threads, keep_freed_memory
 from .validation import check_int, check_real
 
-#: ``solver``: the notes' full-batch L-BFGS, or a minibatch solver of :mod:`ufldl_sae.minibatch`.
+#: ``solver``: the notes' full-batch L-BFGS, or a minibatch solver
+#: (:mod:`ufldl_sae.beyond.minibatch`).
 ALL_SOLVERS = ("lbfgs", *SOLVERS)
 
 
@@ -125,7 +117,7 @@ class SparseAutoencoder:
     activation, output_activation : {"sigmoid", "tanh", "relu", "identity"}
         The units of the hidden layers and of the output layer (the notes: sigmoid, sigmoid).
     penalties : str or sequence of penalties, optional
-        :mod:`ufldl_sae.penalties` objects or their text (``"l2=1e-4,kl=0.01:3"``,
+        :mod:`ufldl_sae.beyond.penalties` objects or their text (``"l2=1e-4,kl=0.01:3"``,
         ``"l1w=0.01"``, ``"none"``); replaces ``lambda_``, ``sparsity_param`` and ``beta``.
         Default: the notes' ``WeightDecay(lambda_)`` and ``KLSparsity(sparsity_param, beta)``.
     sparse_layers : sequence of int, optional

@@ -31,17 +31,10 @@ from typing import Any, TextIO
 import numpy as np
 import scipy.optimize
 
-from .backend import (
-    blas_threads,
-    default_blas_threads,
-    device_of,
-    from_host,
-    keep_freed_memory,
-    to_host,
-    to_host_all,
-)
+from .backend import device_of, from_host, to_host, to_host_all
 from .model import check_problem, sparse_autoencoder_cost
 from .params import block_slices, theta_size
+from .tuning import blas_threads, default_blas_threads, keep_freed_memory
 from .validation import check_int, check_real
 
 HostObjective = Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -301,8 +294,8 @@ def train_sparse_autoencoder(
     here, so each evaluation skips the per-entry checks. ``theta0`` may be a host or device
     vector. ``cost_function`` replaces :func:`~ufldl_sae.model.sparse_autoencoder_cost` (same
     seven arguments), e.g. with a student's own implementation. BLAS thread counts are chosen
-    for the problem's size while it runs (:func:`~ufldl_sae.backend.blas_threads`), and malloc
-    is asked to reuse freed memory (:func:`~ufldl_sae.backend.keep_freed_memory`).
+    for the problem's size while it runs (:func:`~ufldl_sae.tuning.blas_threads`), and malloc
+    is asked to reuse freed memory (:func:`~ufldl_sae.tuning.keep_freed_memory`).
 
     Returns the :class:`LbfgsResult` of :func:`minimize_lbfgs`, whose ``theta`` is host float64.
     """

@@ -13,19 +13,6 @@ import warnings
 from typing import Any
 
 
-def positive_int(text: str) -> int:
-    """An ``argparse`` type: a command-line word as an integer >= 1, or a usage error."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
 def check_int(name: str, value: Any, *, minimum: int = 1) -> int:
     """``value`` as an ``int`` >= ``minimum`` (bools and non-integral floats are refused)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

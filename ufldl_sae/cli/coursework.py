@@ -16,10 +16,10 @@ import json
 import sys
 from pathlib import Path
 
-from .checker import check, quick_check
-from .exercise import EXERCISE_FILES, init_exercise
-from .grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT, grade_many
-from .loader import StudentCodeError, load_student_function
+from ..coursework.checker import check, quick_check
+from ..coursework.exercise import EXERCISE_FILES, init_exercise
+from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT, grade_many
+from ..coursework.loader import StudentCodeError, load_student_function
 
 #: What ``ufldl_sae.cli`` uses: ``register`` for the subcommands, and for ``train --cost`` the
 #: loader (raising :class:`StudentCodeError`, a ``ValueError``) and the quick check.

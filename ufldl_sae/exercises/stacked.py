@@ -32,9 +32,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .backend import array_namespace, blas_threads, default_blas_threads
-from .model import sigmoid
-from .optimize import IterationRecord, LbfgsResult, host_objective, minimize_lbfgs
+from ..backend import array_namespace
+from ..model import sigmoid
+from ..optimize import IterationRecord, LbfgsResult, host_objective, minimize_lbfgs
+from ..tuning import blas_threads, default_blas_threads
+from ..validation import check_finite, check_int, check_matrix, check_real, check_vector
 from .softmax import (
     _check_data_and_labels,
     ground_truth_matrix,
@@ -43,7 +45,6 @@ from .softmax import (
     matrix_to_theta,
     theta_to_matrix,
 )
-from .validation import check_finite, check_int, check_matrix, check_real, check_vector
 
 __all__ = [
     "Layer",
@@ -332,7 +333,7 @@ def stacked_ae_train(
     their device; theta crosses once per evaluation (:func:`~ufldl_sae.optimize.host_objective`).
     Returns the optimizer's :class:`~ufldl_sae.optimize.LbfgsResult` (``theta`` host float64).
     """
-    from .backend import from_host, to_host
+    from ..backend import from_host, to_host
 
     try:
         xp = array_namespace(data)

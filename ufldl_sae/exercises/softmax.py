@@ -22,16 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from .backend import (
-    array_namespace,
-    blas_threads,
-    default_blas_threads,
-    from_host,
-    to_host,
-)
-from .optimize import IterationRecord, LbfgsResult, host_objective, minimize_lbfgs
-from .params import as_rng
-from .validation import check_finite, check_int, check_matrix, check_real, check_vector
+from ..backend import array_namespace, from_host, to_host
+from ..optimize import IterationRecord, LbfgsResult, host_objective, minimize_lbfgs
+from ..params import as_rng
+from ..tuning import blas_threads, default_blas_threads
+from ..validation import check_finite, check_int, check_matrix, check_real, check_vector
 
 __all__ = [
     "SoftmaxModel",

@@ -1,7 +1,7 @@
 """Subcommands for the course's later exercises: ``softmax``, ``self-taught``, ``stacked``, ``pca``.
 
 :func:`register` adds them to the ``ufldl-sae`` parser; each runs one function of
-:mod:`ufldl_sae.exercises` with the course's defaults, every size overridable, and leaves a run
+:mod:`ufldl_sae.runs.exercises` with the course's defaults, every size overridable, and leaves a run
 folder (``--out``, default ``runs/<exercise>-<time>``). On the classifiers, ``--gradcheck``
 first runs the course's ``DEBUG`` gradient check of the new costs and stops with status 1 if it
 fails.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .validation import positive_int
+from .types import positive_int
 
 #: A gradient check passes below this relative difference (float64, five-point stencil).
 GRADCHECK_THRESHOLD = 1e-9
@@ -112,10 +112,10 @@ def register(subparsers: Any) -> None:
 
 
 def _gradcheck_failed(args: argparse.Namespace) -> bool:
-    """Run :func:`~ufldl_sae.exercises.check_gradients` when asked; True when it fails."""
+    """Run :func:`~ufldl_sae.runs.exercises.check_gradients` when asked; True when it fails."""
     if not getattr(args, "gradcheck", False):
         return False
-    from .exercises import check_gradients
+    from ..runs.exercises import check_gradients
 
     failed = False
     for cost, blocks in check_gradients(args.seed, backend=args.backend).items():
@@ -146,7 +146,7 @@ def _done(metrics: dict[str, Any], text: str) -> int:
 
 
 def cmd_softmax(args: argparse.Namespace) -> int:
-    from .exercises import run_softmax
+    from ..runs.exercises import run_softmax
 
     if _gradcheck_failed(args):
         return 1
@@ -161,7 +161,7 @@ def cmd_softmax(args: argparse.Namespace) -> int:
 
 
 def cmd_self_taught(args: argparse.Namespace) -> int:
-    from .exercises import run_self_taught
+    from ..runs.exercises import run_self_taught
 
     if _gradcheck_failed(args):
         return 1
@@ -185,7 +185,7 @@ def cmd_self_taught(args: argparse.Namespace) -> int:
 
 
 def cmd_stacked(args: argparse.Namespace) -> int:
-    from .exercises import run_stacked
+    from ..runs.exercises import run_stacked
 
     if _gradcheck_failed(args):
         return 1
@@ -212,7 +212,7 @@ def cmd_stacked(args: argparse.Namespace) -> int:
 
 
 def cmd_pca(args: argparse.Namespace) -> int:
-    from .exercises import run_pca
+    from ..runs.exercises import run_pca
 
     m = run_pca(
         patch_size=args.patch_size,

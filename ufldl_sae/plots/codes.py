@@ -13,7 +13,7 @@ Those tutorials look at a trained autoencoder in a handful of ways, each one fig
   (:func:`plot_cost_vs_time`).
 
 The tutorials' row of ten digits above their reconstructions is
-:func:`ufldl_sae.visualize.plot_reconstructions` (its default ``n`` is 10); it is re-exported
+:func:`ufldl_sae.plots.network.plot_reconstructions` (its default ``n`` is 10); it is re-exported
 here, not duplicated.
 
 Each figure sits beside the small computation it draws (:func:`pca_project`,
@@ -23,8 +23,8 @@ be tested without a picture.
 As everywhere in this project, examples are **columns**: codes are ``hidden x m``, data
 ``visible x m``. Arrays of any backend are copied to the host first
 (:func:`~ufldl_sae.backend.to_host`); figures are :class:`matplotlib.figure.Figure` objects
-written through Agg, never pyplot, in the style of :mod:`ufldl_sae.visualize` (PNG only,
-:data:`~ufldl_sae.visualize.DPI` dots per inch).
+written through Agg, never pyplot, in the style of :mod:`ufldl_sae.plots.network` (PNG only,
+:data:`~ufldl_sae.plots.network.DPI` dots per inch).
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from .backend import to_host
-from .validation import check_int, check_real
-from .visualize import (
+from ..backend import to_host
+from ..validation import check_int, check_real
+from .network import (
     DPI,
     PLOT_FIGSIZE,
     _check_ndim,
@@ -146,7 +146,7 @@ def pca_project(codes: Any, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     therefore negates ``projected``, and the same codes always give the same figure.
 
     This is the PCA of the codes for a plot, on the host; the course's PCA exercise, on any
-    backend, is :mod:`ufldl_sae.pca`.
+    backend, is :mod:`ufldl_sae.exercises.pca`.
     """
     codes = _codes("codes", codes)
     hidden, m = codes.shape
@@ -314,7 +314,7 @@ def plot_mean_activation_bars(
     By default the bars are **sorted**, largest first: with hundreds of units nobody reads a
     unit's number off the axis, while the sorted profile shows at a glance how many units sit
     at the target, how many are too active and how many are dead (the flat tail at 0).
-    ``sort=False`` keeps unit order, as :func:`ufldl_sae.visualize.plot_activations` does.
+    ``sort=False`` keeps unit order, as :func:`ufldl_sae.plots.network.plot_activations` does.
     Above :data:`THIN_BARS_ABOVE` units the bars are one unit wide without edges, so they
     stay visible instead of disappearing between their outlines.
 

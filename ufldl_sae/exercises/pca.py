@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from .backend import array_namespace, to_host
-from .validation import check_finite, check_int, check_matrix, check_real
+from ..backend import array_namespace, to_host
+from ..validation import check_finite, check_int, check_matrix, check_real
 
 __all__ = [
     "covariance",

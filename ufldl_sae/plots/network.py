@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from .backend import to_host
-from .validation import check_int, check_real
+from ..backend import to_host
+from ..validation import check_int, check_real
 
 #: Resolution of every figure written here; a figure of ``w x h`` inches is ``100w x 100h`` pixels.
 DPI = 100

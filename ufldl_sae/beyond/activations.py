@@ -1,7 +1,7 @@
 r"""Activation functions :math:`f` and their derivatives, each pair side by side.
 
 The notes use the sigmoid throughout; this module adds the hyperbolic tangent, the rectified
-linear unit and the identity, so that :mod:`ufldl_sae.deep` can build other autoencoders.
+linear unit and the identity, so that :mod:`ufldl_sae.beyond.deep` can build other autoencoders.
 
 Backpropagation needs :math:`f'(z^{(l)})` at the pre-activations. Each derivative here is written
 from the *activation value* :math:`a = f(z)`, which the forward pass has already computed, so
@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .backend import array_namespace
-from .model import sigmoid
+from ..backend import array_namespace
+from ..model import sigmoid
 
 
 def sigmoid_derivative(a: Any) -> Any:
@@ -96,7 +96,7 @@ class Activation:
         :math:`f'(z)` computed from the activation value ``a``.
     low, high : float
         The range of the values (ends excluded or included as the table of the module says);
-        :mod:`ufldl_sae.penalties` reads it to decide whether a KL penalty is defined.
+        :mod:`ufldl_sae.beyond.penalties` reads it to decide whether a KL penalty is defined.
     """
 
     name: str

@@ -80,19 +80,12 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .backend import (
-    array_namespace,
-    blas_threads,
-    default_blas_threads,
-    device_of,
-    from_host,
-    keep_freed_memory,
-    to_host,
-)
-from .model import check_problem, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
-from .optimize import NonFiniteError
-from .params import as_rng, theta_size
-from .validation import check_finite, check_int, check_matrix, check_namespace, check_real
+from ..backend import array_namespace, device_of, from_host, to_host
+from ..model import check_problem, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
+from ..optimize import NonFiniteError
+from ..params import as_rng, theta_size
+from ..tuning import blas_threads, default_blas_threads, keep_freed_memory
+from ..validation import check_finite, check_int, check_matrix, check_namespace, check_real
 
 __all__ = [
     "SOLVERS",

@@ -23,7 +23,7 @@ tests run in seconds), measures the accuracy on held-out digits and writes a run
 Labels are the digits themselves, classes ``0 .. 9`` (the course's MATLAB code maps digit 0 to
 class 10). The data are moved to the chosen backend once; the numerical work runs there.
 
->>> from ufldl_sae.exercises import load_mnist_sets, run_softmax
+>>> from ufldl_sae.runs.exercises import load_mnist_sets, run_softmax
 >>> mnist = load_mnist_sets("path/to/mnist")  # doctest: +SKIP
 >>> run_softmax(mnist=mnist, out="runs/softmax")["accuracy"]  # doctest: +SKIP
 0.9264
@@ -41,14 +41,14 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import data as data_layer
-from . import visualize
-from .backend import from_host, get_dtype, get_namespace, to_host
-from .gradcheck import compute_numerical_gradient, relative_difference
-from .model import feedforward_autoencoder
-from .optimize import IterationRecord, LbfgsResult, ProgressPrinter, train_sparse_autoencoder
-from .params import initialize_parameters
-from .pca import (
+from .. import data as data_layer
+from ..plots import network as visualize
+from ..backend import from_host, get_dtype, get_namespace, to_host
+from ..gradcheck import compute_numerical_gradient, relative_difference
+from ..model import feedforward_autoencoder
+from ..optimize import IterationRecord, LbfgsResult, ProgressPrinter, train_sparse_autoencoder
+from ..params import initialize_parameters
+from ..exercises.pca import (
     covariance,
     num_components,
     pca_basis,
@@ -59,9 +59,9 @@ from .pca import (
     zca_whiten,
     zero_mean_patches,
 )
-from .runs import new_run_dir, versions, write_atomic, write_json
-from .softmax import SoftmaxModel, accuracy, softmax_cost, softmax_predict, softmax_train
-from .stacked import (
+from . import new_run_dir, versions, write_atomic, write_json
+from ..exercises.softmax import SoftmaxModel, accuracy, softmax_cost, softmax_predict, softmax_train
+from ..exercises.stacked import (
     Layer,
     NetConfig,
     block_slices,
@@ -70,7 +70,7 @@ from .stacked import (
     stacked_ae_predict,
     stacked_ae_train,
 )
-from .validation import check_int, check_real
+from ..validation import check_int, check_real
 
 __all__ = [
     "ExerciseConfig",
@@ -571,8 +571,8 @@ def run_stacked(
     2. A second one, 200 -> 200, on those features; its activations are the second features.
     3. A softmax (lambda 1e-4, 100 iterations) on the second features.
     4. The two encoders and the softmax form one network (theta in the layout of
-       :mod:`ufldl_sae.stacked`), tested as it is (the course: 87.7%), then fine-tuned by
-       backpropagation through every layer (:func:`~ufldl_sae.stacked.stacked_ae_cost`,
+       :mod:`ufldl_sae.exercises.stacked`), tested as it is (the course: 87.7%), then fine-tuned by
+       backpropagation through every layer (:func:`~ufldl_sae.exercises.stacked.stacked_ae_cost`,
        lambda 1e-4 on the softmax, 400 iterations) and tested again (the course: 97.6%).
     """
     sets = mnist if mnist is not None else load_mnist_sets(mnist_dir, data_home)

@@ -1,7 +1,7 @@
 r"""Gradient checks past the notes: every activation with every penalty, and a deep stack.
 
 :func:`ufldl_sae.gradcheck.gradient_check` checks the notes' cost. This module checks
-:func:`ufldl_sae.deep.autoencoder_cost` the same way (five-point stencil, relative difference
+:func:`ufldl_sae.beyond.deep.autoencoder_cost` the same way (five-point stencil, relative difference
 overall and per block ``W1 ... WL, b1 ... bL``) for any units, penalties and layers, and builds
 the table ``ufldl-sae gradcheck --beyond`` prints.
 
@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from ..gradcheck import compute_numerical_gradient, relative_difference
 from .activations import get_activation
 from .deep import autoencoder_cost, deep_block_slices, deep_unpack, initialize_deep
-from .gradcheck import compute_numerical_gradient, relative_difference
 from .penalties import KLSparsity, L1Activations, L1Weights, Penalty, WeightDecay
 
 #: Step of the five-point stencil and the float64 pass threshold, as for the notes' cost.
@@ -84,7 +84,7 @@ def deep_gradient_check(
     penalties: Sequence[Penalty] = (),
     epsilon: float = EPSILON,
 ) -> DeepCheck:
-    """Compare :func:`~ufldl_sae.deep.autoencoder_cost`'s gradient with the five-point
+    """Compare :func:`~ufldl_sae.beyond.deep.autoencoder_cost`'s gradient with the five-point
     numerical one, on the host in float64 (theta and data are small NumPy arrays)."""
     options = {"activation": activation, "output_activation": output_activation,
                "penalties": tuple(penalties)}  # fmt: skip

@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from .params import as_rng
-from .validation import check_int, check_real
+from ..params import as_rng
+from ..validation import check_int, check_real
 
 __all__ = [
     "MNIST_FILES",

@@ -29,10 +29,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..backend import array_namespace
+from ..model import reconstruction_cost
+from ..params import as_rng
+from ..validation import check_finite, check_int, check_matrix, check_namespace, check_vector
 from .activations import Activation, get_activation
-from .backend import array_namespace
-from .model import reconstruction_cost
-from .params import as_rng
 from .penalties import (
     ACTIVATION_PENALTIES,
     WEIGHT_PENALTIES,
@@ -42,7 +43,6 @@ from .penalties import (
     check_compatible,
     check_penalties,
 )
-from .validation import check_finite, check_int, check_matrix, check_namespace, check_vector
 
 #: The course's exercise values: weight decay 1e-4, KL sparsity toward 0.01 with weight 3.
 DEFAULT_PENALTIES = (WeightDecay(1e-4), KLSparsity(0.01, 3.0))
@@ -365,9 +365,9 @@ def autoencoder_cost(
     output_activation : {"sigmoid", "tanh", "relu", "identity"} or Activation, keyword-only
         The units of the output layer; "identity" for data outside (0, 1).
     penalties : sequence of penalties or str, keyword-only
-        From :mod:`ufldl_sae.penalties`, at most one of each kind, or their command-line text
+        From :mod:`ufldl_sae.beyond.penalties`, at most one of each kind, or their command-line text
         (``"l2=1e-4,kl=0.01:3"``). Default: the course's ``WeightDecay(1e-4)``,
-        ``KLSparsity(0.01, 3)``. :func:`~ufldl_sae.penalties.check_compatible` refuses a KL
+        ``KLSparsity(0.01, 3)``. :func:`~ufldl_sae.beyond.penalties.check_compatible` refuses a KL
         penalty the hidden units cannot have (ReLU, tanh without its rescale).
     sparse_layers : sequence of int, optional, keyword-only
         The hidden layers, numbered as in the notes (2 to L), that the activation penalties
@@ -392,7 +392,7 @@ def autoencoder_cost(
               + \sum_{\text{activation penalties}} \sum_{l \in \text{sparse layers}} P(a^{(l)}).
 
     Backpropagation starts at the output and runs down to layer 2, with :math:`f'` computed
-    from the activations (:mod:`ufldl_sae.activations`):
+    from the activations (:mod:`ufldl_sae.beyond.activations`):
 
     .. math:: \delta^{(L+1)} = -(x - a^{(L+1)}) \bullet f_{out}'(z^{(L+1)})
 

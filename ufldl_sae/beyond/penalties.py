@@ -42,10 +42,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ..backend import array_namespace, device_of
+from ..model import check_unsaturated, sigmoid, sparsity_cost, sparsity_delta
+from ..validation import check_real
 from .activations import Activation, get_activation
-from .backend import array_namespace, device_of
-from .model import check_unsaturated, sigmoid, sparsity_cost, sparsity_delta
-from .validation import check_real
 
 
 def _number_text(x: float) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import positive_int
+from .types import positive_int
 
 EXIT_INTERRUPTED = 130
 
@@ -28,7 +28,7 @@ class UsageError(Exception):
 
 
 def _add_train(subparsers: Any) -> None:
-    from .runs import PRESETS, TUTORIAL_NOTES
+    from ..runs import PRESETS, TUTORIAL_NOTES
 
     tutorials = " ".join(f"'{name}': {text}." for name, text in TUTORIAL_NOTES.items())
     p = subparsers.add_parser(
@@ -126,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(subparsers)
     _add_gradcheck(subparsers)
     _add_show(subparsers)
-    from .coursework.cli import register as register_coursework
-    from .exercises_cli import register as register_exercises
+    from .coursework import register as register_coursework
+    from .exercises import register as register_exercises
 
     register_exercises(subparsers)
     register_coursework(subparsers)
@@ -135,10 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config_from(args: argparse.Namespace) -> Any:
-    from .runs import RunConfig
+    from ..runs import RunConfig
 
     if args.resume:
-        from .runs import read_config
+        from ..runs import read_config
 
         config = read_config(Path(args.resume))
         if args.max_iter is not None:
@@ -185,7 +185,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .runs import model_for, new_run_dir, train_run
+    from ..runs import model_for, new_run_dir, train_run
 
     config = _config_from(args)
     model_for(config, config.max_iter, 0).check_params()  # bad values: exit 2, nothing written
@@ -204,8 +204,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _training_data(config: Any) -> np.ndarray:
-    from .data import MnistDownloadError
-    from .runs import prepare_data
+    from ..data import MnistDownloadError
+    from ..runs import prepare_data
 
     try:
         return prepare_data(config)
@@ -219,7 +219,7 @@ def _training_data(config: Any) -> np.ndarray:
 
 
 def _student_cost(spec: str) -> Any:
-    from .coursework import load_student_function, quick_check
+    from ..coursework import load_student_function, quick_check
 
     func = load_student_function(spec)  # StudentCodeError (a ValueError): exit 2, one message
     report = quick_check(func, "sparse_autoencoder_cost")
@@ -260,10 +260,10 @@ def _print_summary(run: Path, metrics: dict[str, Any]) -> None:
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
-    from .backend import from_host, get_dtype, get_namespace
-    from .data import load_natural_images, normalize_data, sample_images
-    from .gradcheck import check_numerical_gradient, gradient_check
-    from .params import initialize_parameters
+    from ..backend import from_host, get_dtype, get_namespace
+    from ..data import load_natural_images, normalize_data, sample_images
+    from ..gradcheck import check_numerical_gradient, gradient_check
+    from ..params import initialize_parameters
 
     print("1. compute_numerical_gradient on h(x) = x1^2 + 3 x1 x2 at (4, 10):")
     quadratic = check_numerical_gradient(verbose=True)
@@ -289,7 +289,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
 
 def _gradcheck_beyond(seed: int) -> bool:
-    from .gradcheck_deep import EPSILON, THRESHOLD, beyond_table
+    from ..beyond.gradcheck import EPSILON, THRESHOLD, beyond_table
 
     print(
         f"\n3. deep.autoencoder_cost, five-point stencil (epsilon {EPSILON:g}), float64, "
@@ -308,7 +308,7 @@ def _gradcheck_beyond(seed: int) -> bool:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from .runs import show_run
+    from ..runs import show_run
 
     run = Path(args.run_dir)
     metrics = show_run(run)

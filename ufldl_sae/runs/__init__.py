@@ -30,10 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from . import data as data_layer
-from . import tutorial_plots, visualize
-from .estimator import SparseAutoencoder
-from .optimize import IterationRecord
+from .. import data as data_layer
+from ..plots import codes as tutorial_plots
+from ..plots import network as visualize
+from ..estimator import SparseAutoencoder
+from ..optimize import IterationRecord
 
 #: The course's two exercises. ``patches``: the sparse autoencoder exercise (sampleIMAGES, 8x8
 #: patches of whitened natural images); ``mnist``: the vectorization exercise (first 10,000
@@ -451,13 +452,13 @@ def write_results(
 def _cost_name(model: SparseAutoencoder) -> str:
     if model._is_notes():
         return "ufldl_sae.model.sparse_autoencoder_cost"
-    return "ufldl_sae.deep.autoencoder_cost"
+    return "ufldl_sae.beyond.deep.autoencoder_cost"
 
 
 def versions() -> dict[str, str]:
     import scipy
 
-    from . import __version__
+    from .._version import __version__
 
     return {
         "ufldl_sae": __version__,
