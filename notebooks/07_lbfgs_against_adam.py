@@ -14,8 +14,6 @@
 # average over the whole training set, and a batch can only estimate it.
 
 # %%
-import time
-
 import numpy as np
 
 from ufldl_sae import initialize_parameters, sparse_autoencoder_cost_terms, unpack
