@@ -370,3 +370,21 @@ def test_no_module_over_500_lines(folder: str) -> None:
     for path in sorted((REPO / "ufldl_sae" / folder).glob("*.py")):
         lines = len(path.read_text(encoding="utf-8").splitlines())
         assert lines <= 500, f"{path.name} has {lines} lines"
+
+
+#: Every public name ``plots.network`` and ``plots.codes`` had before they were split by concept.
+FORMER_NAMES = {
+    network: """ACTIVE_THRESHOLD DPI PLOT_FIGSIZE RECON_LABEL_INCHES RECON_TILE_INCHES TITLE_PX
+        as_patches display_network grid_shape plot_activation_histogram plot_activations
+        plot_loss plot_reconstructions reconstruction_figsize save_network tile_side""",
+    codes: """DPI MAX_LEGEND_CLASSES PLOT_FIGSIZE SCATTER_FIGSIZE anomaly_threshold fraction_above
+        histogram_bins mean_activations needs_log_axis pca_project plot_code_pca
+        plot_code_scatter plot_cost_vs_time plot_mean_activation_bars
+        plot_reconstruction_error_histogram plot_reconstructions reconstruction_errors_host""",
+}
+
+
+@pytest.mark.parametrize("module", list(FORMER_NAMES), ids=lambda module: module.__name__)
+def test_former_names_stay_importable_from_their_module(module) -> None:
+    missing = [name for name in FORMER_NAMES[module].split() if not hasattr(module, name)]
+    assert not missing, f"{module.__name__} lost {missing}"

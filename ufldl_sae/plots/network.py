@@ -33,6 +33,8 @@ from .figure import (
 )
 from .training import (
     ACTIVE_THRESHOLD,
+    RECON_LABEL_INCHES,
+    RECON_TILE_INCHES,
     as_patches,
     plot_activation_histogram,
     plot_activations,
@@ -51,6 +53,8 @@ __all__ = [
     "ACTIVE_THRESHOLD",
     "DPI",
     "PLOT_FIGSIZE",
+    "RECON_LABEL_INCHES",
+    "RECON_TILE_INCHES",
     "as_patches",
     "plot_activation_histogram",
     "plot_activations",
