@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ufldl_sae.data import standardize_images, whiten_images
+from ufldl_sae.data.natural_images import NATURAL_IMAGES_FILE, standardize_images, whiten_images
 
 #: Side of the square centre crops, in pixels (chelsea, the smallest image, is 300 rows high).
 CROP = 300
@@ -71,7 +71,7 @@ RECIPE = {
 #: Fixed zip timestamp (the earliest a zip can hold), so that rebuilds are byte-identical.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 
-OUTPUT = Path(__file__).resolve().parent.parent / "ufldl_sae" / "embedded" / "natural_images.npz"
+OUTPUT = Path(__file__).resolve().parent.parent / "ufldl_sae" / "embedded" / NATURAL_IMAGES_FILE
 
 
 def source_sha256(array: np.ndarray) -> str:

@@ -532,3 +532,31 @@ def test_mnist_test_set_facts(mnist_dir):
         np.bincount(labels, minlength=10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     )
     assert images.mean() * 255 == pytest.approx(33.7912, abs=1e-4)
+
+
+# --------------------------------------------------------------------------------------------
+# The package: one module per concept, every name re-exported
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["natural_images", "patches", "mnist"])
+def test_every_name_of_a_concept_module_is_the_package_s(module):
+    """``from ufldl_sae.data import x`` keeps working and gives the module's own object."""
+    package = importlib.import_module("ufldl_sae.data")
+    concept = importlib.import_module(f"ufldl_sae.data.{module}")
+    helpers = {"as_image_stack"}  # shared between the modules, not part of the data API
+    for name in set(concept.__all__) - helpers:
+        assert name in package.__all__, f"{module}.{name} is not re-exported"
+        assert getattr(package, name) is getattr(concept, name), name
+
+
+def test_the_package_exports_exactly_the_concept_modules_names():
+    package = importlib.import_module("ufldl_sae.data")
+    names = set()
+    for module in ("natural_images", "patches", "mnist"):
+        names |= set(importlib.import_module(f"ufldl_sae.data.{module}").__all__)
+    assert set(package.__all__) == names - {"as_image_stack"}
+    for name in package.__all__:  # defined in a concept module, not in the package __init__
+        value = getattr(package, name)
+        if callable(value):
+            assert value.__module__.rsplit(".", 1)[0] == "ufldl_sae.data", name

@@ -15,25 +15,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ufldl_sae.model import reconstruction_cost
-from ufldl_sae.plots import network as visualize
-from ufldl_sae.plots.codes import (
-    DPI,
-    PLOT_FIGSIZE,
-    SCATTER_FIGSIZE,
+from ufldl_sae.plots import codes as code_plots
+from ufldl_sae.plots import network, training
+from ufldl_sae.plots.codes import SCATTER_FIGSIZE, pca_project, plot_code_pca, plot_code_scatter
+from ufldl_sae.plots.errors import (
     anomaly_threshold,
     fraction_above,
     histogram_bins,
-    mean_activations,
     needs_log_axis,
-    pca_project,
-    plot_code_pca,
-    plot_code_scatter,
     plot_cost_vs_time,
-    plot_mean_activation_bars,
     plot_reconstruction_error_histogram,
-    plot_reconstructions,
     reconstruction_errors_host,
 )
+from ufldl_sae.plots.figure import DPI, PLOT_FIGSIZE
+from ufldl_sae.plots.training import mean_activations, plot_mean_activation_bars
 
 #: A 2-D scatter of a few hundred points stays well under this (the README's figures).
 MAX_PNG_BYTES = 150_000
@@ -294,8 +289,14 @@ def test_plot_cost_vs_time(tmp_path: Path) -> None:
     read_png(plot_cost_vs_time(curves, tmp_path / "c.png", title="64-25"), PLOT_FIGSIZE)
 
 
-def test_plot_reconstructions_is_reexported_not_duplicated() -> None:
-    assert plot_reconstructions is visualize.plot_reconstructions
+def test_names_the_run_folders_import_from_codes_are_the_concept_modules_objects() -> None:
+    """Re-exported, not duplicated: one definition of each figure."""
+    assert code_plots.plot_reconstructions is network.plot_reconstructions
+    assert code_plots.plot_reconstructions is training.plot_reconstructions
+    assert code_plots.plot_mean_activation_bars is plot_mean_activation_bars
+    assert code_plots.mean_activations is mean_activations
+    for name in ("anomaly_threshold", "plot_reconstruction_error_histogram", "plot_cost_vs_time"):
+        assert getattr(code_plots, name) is globals()[name], name
 
 
 def test_plots_never_import_pyplot(tmp_path: Path) -> None:
@@ -303,14 +304,16 @@ def test_plots_never_import_pyplot(tmp_path: Path) -> None:
     script = f"""
 import sys
 import numpy as np
-from ufldl_sae.plots import codes as tp
+from ufldl_sae.plots import codes as tp, errors, network, training
 rng = np.random.default_rng(0)
 codes, labels, out = rng.uniform(size=(6, 40)), rng.integers(0, 3, 40), {str(tmp_path)!r}
 tp.plot_code_scatter(codes, out + "/a.png", labels=labels)
 tp.plot_code_pca(codes, out + "/b.png", labels=labels)
-tp.plot_mean_activation_bars(codes, 0.1, out + "/c.png")
-tp.plot_reconstruction_error_histogram(codes[0], out + "/d.png", threshold=0.5)
-tp.plot_cost_vs_time({{"x": (np.arange(3.0), np.ones(3))}}, out + "/e.png")
+training.plot_mean_activation_bars(codes, 0.1, out + "/c.png")
+errors.plot_reconstruction_error_histogram(codes[0], out + "/d.png", threshold=0.5)
+errors.plot_cost_vs_time({{"x": (np.arange(3.0), np.ones(3))}}, out + "/e.png")
+network.save_network(codes[:4], out + "/f.png")
+training.plot_loss(np.arange(3.0), np.ones(3), out + "/g.png")
 assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
 """
     env = os.environ | {"MPLBACKEND": "Agg"}
@@ -318,7 +321,7 @@ assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
         [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert len(list(tmp_path.glob("*.png"))) == 5
+    assert len(list(tmp_path.glob("*.png"))) == 7
 
 
 # --- errors ---------------------------------------------------------------------------------------

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
 from pathlib import Path
 
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
+from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ufldl_sae.plots.network import (
-    DPI,
-    PLOT_FIGSIZE,
-    TITLE_PX,
+from ufldl_sae.plots import codes, network, training
+from ufldl_sae.plots.figure import DPI, PLOT_FIGSIZE
+from ufldl_sae.plots.network import TITLE_PX, display_network, save_network
+from ufldl_sae.plots.training import (
+    THIN_BARS_ABOVE,
     as_patches,
-    display_network,
+    mean_activations,
+    plot_activation_bars,
     plot_activation_histogram,
     plot_activations,
     plot_loss,
+    plot_mean_activation_bars,
     plot_reconstructions,
     reconstruction_figsize,
-    save_network,
 )
 
 #: "A few tens of kB at most": the figures go into notebooks and the README.
@@ -274,3 +279,112 @@ def test_plot_activation_histogram(tmp_path: Path) -> None:
     assert read_png(path).shape[:2] == pixels(PLOT_FIGSIZE)
     with pytest.raises(ValueError, match=r"a2 must be .*\(hidden, m\).*\(12500,\)"):
         plot_activation_histogram(a2.ravel(), 0.01, tmp_path / "hist.png")
+
+
+# --- one activation-bar function behind the two old names -----------------------------------------
+
+
+def test_plot_activations_is_the_bar_plot_in_unit_order(tmp_path: Path) -> None:
+    rho_hat = np.random.default_rng(7).uniform(0, 0.1, size=25)
+    old = plot_activations(rho_hat, 0.01, tmp_path / "old.png", fraction_active=0.04)
+    new = plot_activation_bars(rho_hat, tmp_path / "new.png", rho=0.01, fraction_active=0.04)
+    assert old.read_bytes() == new.read_bytes()
+    with pytest.raises(ValueError, match=r"rho must be a real number in \(0, 1\).*None"):
+        plot_activations(rho_hat, None, tmp_path / "none.png")
+
+
+def test_plot_mean_activation_bars_is_the_sorted_bar_plot_of_the_means(tmp_path: Path) -> None:
+    a2 = np.random.default_rng(8).beta(0.3, 8, size=(THIN_BARS_ABOVE + 50, 40))
+    old = plot_mean_activation_bars(a2, 0.05, tmp_path / "old.png")
+    new = plot_activation_bars(a2.mean(axis=1), tmp_path / "new.png", rho=0.05, sort=True)
+    assert old.read_bytes() == new.read_bytes()
+    unsorted = plot_activation_bars(mean_activations(a2), tmp_path / "u.png", rho=0.05)
+    assert read_png(unsorted).shape == read_png(new).shape
+    assert not np.array_equal(read_png(unsorted), read_png(new))  # sort changes the bars
+
+
+def red_pixels(image: np.ndarray) -> int:
+    """Pixels of the target line's colour, tab:red = (0.84, 0.15, 0.16); no bar is red."""
+    r, g, b = image[..., 0], image[..., 1], image[..., 2]
+    return int(np.count_nonzero((r > 0.7) & (g < 0.3) & (b < 0.3)))
+
+
+def test_plot_activation_bars_without_a_target_draws_no_line(tmp_path: Path) -> None:
+    rho_hat = np.linspace(0.2, 0.3, 10)  # all bars above a target of 0.05
+    plain = read_png(plot_activation_bars(rho_hat, tmp_path / "plain.png"))
+    lined = read_png(plot_activation_bars(rho_hat, tmp_path / "lined.png", rho=0.05))
+    assert plain.shape[:2] == lined.shape[:2] == pixels(PLOT_FIGSIZE)
+    assert red_pixels(plain) == 0 < red_pixels(lined)
+    with pytest.raises(ValueError, match=r"rho_hat must be .*\(hidden,\).*\(10, 1\)"):
+        plot_activation_bars(rho_hat[:, None], tmp_path / "bad.png")
+    with pytest.raises(ValueError, match=r"fraction_active"):
+        plot_activation_bars(rho_hat, tmp_path / "bad.png", fraction_active=-0.1)
+
+
+# --- the module layout the rest of the package relies on ------------------------------------------
+
+
+#: What the run folders and the notebooks import from ``plots.network`` and ``plots.codes``,
+#: with the parameters they pass: these must keep working from the same module paths.
+CALLERS = {
+    (network, "display_network"): ["A", "cols", "normalize"],
+    (network, "save_network"): ["A", "path", "cols", "scale", "title"],
+    (network, "plot_loss"): ["iterations", "cost", "path", "terms", "term_iterations", "title"],
+    (network, "plot_reconstructions"): ["originals", "reconstructions", "path", "patch_shape", "n"],
+    (network, "plot_activations"): ["rho_hat", "rho", "path", "fraction_active"],
+    (codes, "plot_mean_activation_bars"): ["a2", "rho", "path", "sort"],
+    (codes, "plot_code_scatter"): ["codes", "path", "units", "labels"],
+    (codes, "plot_code_pca"): ["codes", "path", "labels"],
+    (codes, "anomaly_threshold"): ["errors", "quantile"],
+    (codes, "plot_reconstruction_error_histogram"): [
+        "errors", "path", "other", "label", "other_label", "threshold", "log_x", "bins",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("where", "params"),
+    list(CALLERS.items()),
+    ids=[f"{module.__name__}.{name}" for module, name in CALLERS],
+)
+def test_callers_names_keep_their_module_and_parameters(where, params: list[str]) -> None:
+    module, name = where
+    assert list(inspect.signature(getattr(module, name)).parameters) == params
+    assert network.DPI == DPI  # the run folders size their own figures with it
+    assert codes.plot_reconstructions is training.plot_reconstructions
+
+
+def test_plot_modules_share_no_private_names() -> None:
+    """The shared helpers are public names of plots.figure: no module reaches into another's
+    underscore names."""
+    reached = []
+    for path in sorted((REPO / "ufldl_sae" / "plots").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                reached += [f"{path.name}: {a.name}" for a in node.names if a.name[0] == "_"]
+    assert not reached, reached
+
+
+@pytest.mark.parametrize("folder", ["plots", "data"])
+def test_no_module_over_500_lines(folder: str) -> None:
+    for path in sorted((REPO / "ufldl_sae" / folder).glob("*.py")):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        assert lines <= 500, f"{path.name} has {lines} lines"
+
+
+#: Every public name ``plots.network`` and ``plots.codes`` had before they were split by concept.
+FORMER_NAMES = {
+    network: """ACTIVE_THRESHOLD DPI PLOT_FIGSIZE RECON_LABEL_INCHES RECON_TILE_INCHES TITLE_PX
+        as_patches display_network grid_shape plot_activation_histogram plot_activations
+        plot_loss plot_reconstructions reconstruction_figsize save_network tile_side""",
+    codes: """DPI MAX_LEGEND_CLASSES PLOT_FIGSIZE SCATTER_FIGSIZE anomaly_threshold fraction_above
+        histogram_bins mean_activations needs_log_axis pca_project plot_code_pca
+        plot_code_scatter plot_cost_vs_time plot_mean_activation_bars
+        plot_reconstruction_error_histogram plot_reconstructions reconstruction_errors_host""",
+}
+
+
+@pytest.mark.parametrize("module", list(FORMER_NAMES), ids=lambda module: module.__name__)
+def test_former_names_stay_importable_from_their_module(module) -> None:
+    missing = [name for name in FORMER_NAMES[module].split() if not hasattr(module, name)]
+    assert not missing, f"{module.__name__} lost {missing}"

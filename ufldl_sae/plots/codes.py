@@ -1,36 +1,21 @@
-r"""The plots of the popular Keras and PyTorch sparse-autoencoder tutorials, for this project.
+r"""The encoded feature space in 2-D, as the Keras and PyTorch autoencoder tutorials draw it.
 
-Those tutorials look at a trained autoencoder in a handful of ways, each one figure here:
+Two raw hidden units against each other (:func:`plot_code_scatter`) or the codes on their first
+two principal components (:func:`pca_project`, :func:`plot_code_pca`), one colour per digit. As
+everywhere in this project, examples are **columns**: codes are ``hidden x m``.
 
-* the encoded feature space in 2-D: two raw hidden units against each other
-  (:func:`plot_code_scatter`) or the first two principal components of the codes
-  (:func:`plot_code_pca`), coloured by digit;
-* each hidden unit's mean activation :math:`\hat\rho_j` against the target :math:`\rho`
-  (:func:`plot_mean_activation_bars`);
-* the per-example reconstruction error, the basis of anomaly detection: a histogram with a
-  threshold (:func:`plot_reconstruction_error_histogram`);
-* cost against wall-clock time, to compare solvers such as L-BFGS and Adam
-  (:func:`plot_cost_vs_time`).
-
-The tutorials' row of ten digits above their reconstructions is
-:func:`ufldl_sae.plots.network.plot_reconstructions` (its default ``n`` is 10); it is re-exported
-here, not duplicated.
-
-Each figure sits beside the small computation it draws (:func:`pca_project`,
-:func:`mean_activations`, :func:`reconstruction_errors_host`, :func:`anomaly_threshold`,
-:func:`fraction_above`, :func:`needs_log_axis`, :func:`histogram_bins`), so the numbers can
-be tested without a picture.
-As everywhere in this project, examples are **columns**: codes are ``hidden x m``, data
-``visible x m``. Arrays of any backend are copied to the host first
-(:func:`~ufldl_sae.backend.to_host`); figures are :class:`matplotlib.figure.Figure` objects
-written through Agg, never pyplot, in the style of :mod:`ufldl_sae.plots.network` (PNG only,
-:data:`~ufldl_sae.plots.network.DPI` dots per inch).
+The tutorials' other figures live by concept: the mean activation per hidden unit in
+:mod:`ufldl_sae.plots.training` (:func:`~ufldl_sae.plots.training.plot_mean_activation_bars`),
+the row of digits above their reconstructions there too
+(:func:`~ufldl_sae.plots.training.plot_reconstructions`), and the reconstruction errors, the
+anomaly threshold and cost against time in :mod:`ufldl_sae.plots.errors`. They are re-exported
+here, where the run folders have always found them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,32 +23,37 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..backend import to_host
-from ..validation import check_int, check_real
-from .network import (
-    DPI,
-    PLOT_FIGSIZE,
-    _check_ndim,
-    _check_png_path,
-    _host_float,
-    _positive,
-    _save,
-    plot_reconstructions,
+from ..validation import check_int
+from .errors import (
+    anomaly_threshold,
+    fraction_above,
+    histogram_bins,
+    needs_log_axis,
+    plot_cost_vs_time,
+    plot_reconstruction_error_histogram,
+    reconstruction_errors_host,
 )
+from .figure import DPI, PLOT_FIGSIZE, check_png_path, host_columns, save_figure
+from .training import mean_activations, plot_mean_activation_bars, plot_reconstructions
 
 __all__ = [
+    "MAX_LEGEND_CLASSES",
     "SCATTER_FIGSIZE",
+    "pca_project",
+    "plot_code_pca",
+    "plot_code_scatter",
+    # re-exported from .figure, .training and .errors, where the run folders found them
+    "DPI",
+    "PLOT_FIGSIZE",
     "anomaly_threshold",
     "fraction_above",
     "histogram_bins",
     "mean_activations",
     "needs_log_axis",
-    "pca_project",
-    "plot_code_pca",
-    "plot_code_scatter",
     "plot_cost_vs_time",
     "plot_mean_activation_bars",
     "plot_reconstruction_error_histogram",
-    "plot_reconstructions",  # from visualize: ten originals above their reconstructions
+    "plot_reconstructions",
     "reconstruction_errors_host",
 ]
 
@@ -72,29 +62,9 @@ SCATTER_FIGSIZE = (7.0, 5.0)
 #: Labels with at most this many distinct values get one colour each and a legend (the ten
 #: digits); more values are drawn on a continuous colour map with a colour bar.
 MAX_LEGEND_CLASSES = 10
-#: Above this many hidden units the bars of :func:`plot_mean_activation_bars` touch (width 1,
-#: no edge): 196 or 400 bars on a 600-pixel axis leave no room for gaps.
-THIN_BARS_ABOVE = 100
-#: :func:`plot_reconstruction_error_histogram` switches to a log x axis by itself when the
-#: largest error is more than this many times the smallest (two decades).
-LOG_SPAN = 100.0
 
 
-# --- input checks ---------------------------------------------------------------------------------
-
-
-def _codes(name: str, x: Any) -> np.ndarray:
-    """``x`` as a finite float64 host matrix, one example per column."""
-    x = _host_float(name, x)
-    _check_ndim(name, x, 2, "(hidden, m), one example per column")
-    return x
-
-
-def _vector(name: str, x: Any) -> np.ndarray:
-    """``x`` as a finite, non-empty float64 host vector."""
-    x = _host_float(name, x)
-    _check_ndim(name, x, 1, "(m,)")
-    return x
+# --- labels ---------------------------------------------------------------------------------------
 
 
 def _labels(labels: Any, m: int) -> np.ndarray:
@@ -109,7 +79,7 @@ def _labels(labels: Any, m: int) -> np.ndarray:
     return host
 
 
-# --- the encoded feature space in 2-D -------------------------------------------------------------
+# --- the encoded feature space in 2-D -----------------------------------------------------------
 
 
 def pca_project(codes: Any, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +118,7 @@ def pca_project(codes: Any, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     This is the PCA of the codes for a plot, on the host; the course's PCA exercise, on any
     backend, is :mod:`ufldl_sae.exercises.pca`.
     """
-    codes = _codes("codes", codes)
+    codes = host_columns("codes", codes)
     hidden, m = codes.shape
     k = check_int("k", k)
     if k > hidden:
@@ -226,8 +196,8 @@ def plot_code_scatter(
     -------
     path : Path
     """
-    path = _check_png_path(path)
-    codes = _codes("codes", codes)
+    path = check_png_path(path)
+    codes = host_columns("codes", codes)
     hidden, m = codes.shape
     try:
         i, j = (check_int("units", u, minimum=0) for u in units)
@@ -246,7 +216,7 @@ def plot_code_scatter(
     ax.set_xlabel(f"hidden unit {i}: a2[{i}]")
     ax.set_ylabel(f"hidden unit {j}: a2[{j}]")
     ax.set_title(f"codes of {m} examples, two hidden units of {hidden}")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_code_pca(codes: Any, path: str | os.PathLike[str], *, labels: Any = None) -> Path:
@@ -268,8 +238,8 @@ def plot_code_pca(codes: Any, path: str | os.PathLike[str], *, labels: Any = Non
     -------
     path : Path
     """
-    path = _check_png_path(path)
-    codes = _codes("codes", codes)
+    path = check_png_path(path)
+    codes = host_columns("codes", codes)
     hidden, m = codes.shape
     if hidden < 2:
         raise ValueError(
@@ -285,326 +255,4 @@ def plot_code_pca(codes: Any, path: str | os.PathLike[str], *, labels: Any = Non
     ax.set_xlabel(f"principal component 1 ({100 * ratio[0]:.1f}% of variance)")
     ax.set_ylabel(f"principal component 2 ({100 * ratio[1]:.1f}% of variance)")
     ax.set_title(f"PCA of the codes: {m} examples, {hidden} hidden units")
-    return _save(fig, path)
-
-
-# --- mean activation per hidden unit --------------------------------------------------------------
-
-
-def mean_activations(a2: Any) -> np.ndarray:
-    r"""Each hidden unit's mean activation :math:`\hat\rho_j = \frac{1}{m}\sum_i a^{(2)}_{ji}`.
-
-    Parameters
-    ----------
-    a2 : array of shape (hidden, m)
-        Hidden activations, one example per column.
-
-    Returns
-    -------
-    rho_hat : ndarray of shape (hidden,)
-    """
-    return _codes("a2", a2).mean(axis=1)
-
-
-def plot_mean_activation_bars(
-    a2: Any, rho: float | None, path: str | os.PathLike[str], *, sort: bool = True
-) -> Path:
-    r"""Bars of :math:`\hat\rho_j` for every hidden unit, and a line at the target ``rho``.
-
-    By default the bars are **sorted**, largest first: with hundreds of units nobody reads a
-    unit's number off the axis, while the sorted profile shows at a glance how many units sit
-    at the target, how many are too active and how many are dead (the flat tail at 0).
-    ``sort=False`` keeps unit order, as :func:`ufldl_sae.plots.network.plot_activations` does.
-    Above :data:`THIN_BARS_ABOVE` units the bars are one unit wide without edges, so they
-    stay visible instead of disappearing between their outlines.
-
-    Parameters
-    ----------
-    a2 : array of shape (hidden, m)
-        Hidden activations, one example per column.
-    rho : float in (0, 1), or None
-        The sparsity target of the KL penalty, drawn as a dashed line; ``None`` when the code
-        was trained without one (an L1 penalty on the activations, say): no line.
-    path : str or path-like
-        A ``.png`` file in an existing folder; :data:`PLOT_FIGSIZE` at :data:`DPI`.
-    sort : bool, default True
-        Sort the bars by decreasing :math:`\hat\rho_j`.
-
-    Returns
-    -------
-    path : Path
-    """
-    path = _check_png_path(path)
-    rho_hat = mean_activations(a2)
-    if rho is not None:
-        rho = check_real("rho", rho, low=0.0, high=1.0, low_open=True, high_open=True)
-    hidden = rho_hat.shape[0]
-    heights = np.sort(rho_hat)[::-1] if sort else rho_hat
-
-    fig = Figure(figsize=PLOT_FIGSIZE, dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
-    thin = hidden > THIN_BARS_ABOVE
-    ax.bar(
-        np.arange(hidden),
-        heights,
-        width=1.0 if thin else 0.8,
-        linewidth=0,
-        color="tab:blue",
-        label=f"rho_hat_j (mean over units {rho_hat.mean():.3g})",
-    )
-    if rho is not None:
-        ax.axhline(rho, color="tab:red", linestyle="--", label=f"target rho = {rho:g}")
-    ax.set_xlim(-1, hidden)
-    ax.set_xlabel("hidden units, sorted by rho_hat_j" if sort else "hidden unit j")
-    ax.set_ylabel("mean activation rho_hat_j")
-    ax.legend(loc="upper right")
-    return _save(fig, path)
-
-
-# --- reconstruction errors and anomalies ----------------------------------------------------------
-
-
-def reconstruction_errors_host(data: Any, reconstruction: Any) -> np.ndarray:
-    r"""Each example's squared error :math:`\frac{1}{2}\lVert x^{(i)} - \hat x^{(i)}\rVert^2`.
-
-    The host-side computation for the plots (the model can compute the same on the device);
-    the mean of these errors is the reconstruction term of the cost :math:`J_{sparse}`.
-
-    Parameters
-    ----------
-    data : array of shape (visible, m)
-        Examples :math:`x^{(i)}`, one per column.
-    reconstruction : array of shape (visible, m)
-        The network's outputs :math:`\hat x^{(i)} = a^{(3)}` for the same columns.
-
-    Returns
-    -------
-    errors : ndarray of shape (m,)
-    """
-    data = _codes("data", data)
-    reconstruction = _host_float("reconstruction", reconstruction)
-    if reconstruction.shape != data.shape:
-        raise ValueError(
-            f"reconstruction must have shape {data.shape} like data, got {reconstruction.shape}"
-        )
-    error = data - reconstruction  # (visible, m)
-    return 0.5 * np.einsum("vm,vm->m", error, error)  # (m,) column by column
-
-
-def anomaly_threshold(errors: Any, quantile: float = 0.99) -> float:
-    """The ``quantile`` of the reconstruction errors: above it, an example counts as anomalous.
-
-    With the default 0.99, 1% of the (normal) examples the threshold is computed on lie above
-    it: the false-alarm rate one accepts. ``numpy.quantile`` with its default linear
-    interpolation.
-
-    Parameters
-    ----------
-    errors : array of shape (m,)
-        Per-example errors, e.g. from :func:`reconstruction_errors_host`.
-    quantile : float in [0, 1], default 0.99
-
-    Returns
-    -------
-    threshold : float
-    """
-    errors = _vector("errors", errors)
-    quantile = check_real("quantile", quantile, low=0.0, high=1.0)
-    return float(np.quantile(errors, quantile))
-
-
-def fraction_above(errors: Any, threshold: float) -> float:
-    """Share of ``errors`` strictly above ``threshold``, in [0, 1]."""
-    errors = _vector("errors", errors)
-    threshold = check_real("threshold", threshold)
-    return float(np.count_nonzero(errors > threshold) / errors.shape[0])
-
-
-def needs_log_axis(values: Any, span: float = LOG_SPAN) -> bool:
-    """Whether ``values`` call for a log axis: all positive, the largest > ``span`` x the smallest.
-
-    Reconstruction errors of normal and anomalous data often differ by orders of magnitude; on
-    a linear axis the normal ones then pile up in the first bin.
-    """
-    values = _vector("values", values)
-    span = check_real("span", span, low=1.0)
-    low, high = float(values.min()), float(values.max())
-    return low > 0 and high > span * low
-
-
-def histogram_bins(values: Any, bins: int, *, log: bool) -> np.ndarray:
-    """``bins + 1`` edges spanning ``values``: evenly spaced, or evenly spaced in log.
-
-    One set of edges serves every histogram of a figure, so the bars of two groups compare.
-    When all values are equal the edges span ``value +- 0.5`` (``value * [0.5, 2]`` in log).
-    Log edges need positive values.
-    """
-    values = _vector("values", values)
-    bins = check_int("bins", bins)
-    if log and values.min() <= 0:
-        raise ValueError(
-            f"log-spaced bins need positive values, but the smallest is {values.min():g}"
-        )
-    low, high = float(values.min()), float(values.max())
-    if log:
-        if low == high:
-            low, high = low / 2, high * 2
-        return np.geomspace(low, high, bins + 1)
-    if low == high:
-        low, high = low - 0.5, high + 0.5
-    return np.linspace(low, high, bins + 1)
-
-
-def plot_reconstruction_error_histogram(
-    errors: Any,
-    path: str | os.PathLike[str],
-    *,
-    other: Any = None,
-    label: str = "normal",
-    other_label: str = "anomalous",
-    threshold: float | None = None,
-    log_x: bool | None = None,
-    bins: int = 50,
-) -> Path:
-    """Histogram of per-example reconstruction errors, with an anomaly threshold.
-
-    An autoencoder reconstructs data like its training data well and anything else badly,
-    so the errors of ``other`` data (noise, letters, a digit left out of training) should sit to
-    the right of those of the normal data. Both histograms share their bin edges
-    (:func:`histogram_bins`); their counts are drawn on a log axis when one group is much
-    larger than the other. The threshold's legend entry gives the share of each group above it:
-    false alarms for ``errors``, detections for ``other``.
-
-    Parameters
-    ----------
-    errors : array of shape (m,)
-        Per-example errors of the normal data (:func:`reconstruction_errors_host`).
-    path : str or path-like
-        A ``.png`` file in an existing folder; :data:`PLOT_FIGSIZE` at :data:`DPI`.
-    other : array of shape (n,), optional
-        Errors of a second group, e.g. anomalous data, overlaid in another colour.
-    label, other_label : str
-        Legend names of the two groups.
-    threshold : float, optional
-        A vertical line, e.g. :func:`anomaly_threshold` of ``errors``.
-    log_x : bool, optional
-        Log-spaced bins on a log x axis. By default chosen by the data
-        (:func:`needs_log_axis`): on when every error is positive and the largest is more than
-        :data:`LOG_SPAN` times the smallest.
-    bins : int, default 50
-
-    Returns
-    -------
-    path : Path
-    """
-    path = _check_png_path(path)
-    errors = _vector("errors", errors)
-    groups = {label: errors}
-    if other is not None:
-        groups[other_label] = _vector("other", other)
-        if other_label == label:
-            raise ValueError(f"label and other_label must differ, both are {label!r}")
-    bins = check_int("bins", bins)
-    everything = np.concatenate(list(groups.values()))
-    if log_x is None:
-        log_x = needs_log_axis(everything)
-    elif log_x and everything.min() <= 0:
-        raise ValueError(
-            f"log_x=True needs positive errors, but the smallest is {everything.min():g}"
-        )
-    if threshold is not None:
-        threshold = check_real("threshold", threshold, low=0.0 if log_x else None, low_open=True)
-
-    edges = histogram_bins(everything, bins, log=log_x)
-    fig = Figure(figsize=PLOT_FIGSIZE, dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
-    for (name, values), colour in zip(groups.items(), ("tab:blue", "tab:orange"), strict=False):
-        ax.hist(values, bins=edges, color=colour, alpha=0.6, label=f"{name} ({values.size})")
-    if threshold is not None:
-        shares = "".join(
-            f"\n{100 * fraction_above(values, threshold):.1f}% of {name}"
-            for name, values in groups.items()
-        )
-        ax.axvline(
-            threshold,
-            color="tab:red",
-            linestyle="--",
-            label=f"threshold {threshold:.3g}, above it:{shares}",
-        )
-    if log_x:
-        ax.set_xscale("log")
-    sizes = [values.size for values in groups.values()]
-    if max(sizes) > 10 * min(sizes):
-        ax.set_yscale("log")
-    ax.set_xlabel("reconstruction error (1/2)||x - x_hat||^2 per example")
-    ax.set_ylabel("examples")
-    # Above the axes, in one row: inside, it would hide the bars it describes.
-    fig.legend(loc="outside upper center", ncols=3, fontsize="small")
-    return _save(fig, path)
-
-
-# --- solvers against the clock --------------------------------------------------------------------
-
-
-def plot_cost_vs_time(
-    curves: Mapping[str, tuple[Any, Any]],
-    path: str | os.PathLike[str],
-    *,
-    title: str | None = None,
-) -> Path:
-    """Cost against wall-clock seconds for several solvers on one figure (log cost axis).
-
-    Iterations of L-BFGS and epochs of Adam cost different amounts of time, so the fair
-    comparison is the cost reached after so many seconds. Each legend entry gives the solver's
-    final cost and time. Costs <= 0 cannot be drawn on the log axis and are left out.
-
-    Parameters
-    ----------
-    curves : mapping of str to (seconds, costs)
-        For each solver, two arrays of shape (k,): the elapsed seconds (non-decreasing) and
-        the cost measured then, e.g. ``{"L-BFGS": (t1, J1), "Adam": (t2, J2)}``.
-    path : str or path-like
-        A ``.png`` file in an existing folder; :data:`PLOT_FIGSIZE` at :data:`DPI`.
-    title : str, optional
-
-    Returns
-    -------
-    path : Path
-    """
-    path = _check_png_path(path)
-    if not isinstance(curves, Mapping) or not curves:
-        raise ValueError(
-            "curves must be a non-empty mapping of solver name to (seconds, costs), "
-            f"got {curves!r}"
-        )
-    checked = {}
-    for name, pair in curves.items():
-        try:
-            seconds, costs = pair
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"curves[{name!r}] must be a pair (seconds, costs), got {type(pair).__name__}"
-            ) from None
-        seconds = _vector(f"curves[{name!r}] seconds", seconds)
-        costs = _host_float(f"curves[{name!r}] costs", costs)
-        if costs.shape != seconds.shape:
-            raise ValueError(
-                f"curves[{name!r}] costs must have shape {seconds.shape} like its seconds, "
-                f"got {costs.shape}"
-            )
-        if np.any(np.diff(seconds) < 0):
-            raise ValueError(f"curves[{name!r}] seconds must be non-decreasing (elapsed time)")
-        checked[name] = seconds, costs
-
-    fig = Figure(figsize=PLOT_FIGSIZE, dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
-    for name, (seconds, costs) in checked.items():
-        text = f"{name} (final {costs[-1]:.4g} after {seconds[-1]:.3g} s)"
-        ax.plot(seconds, _positive(costs), marker="o", markersize=2, linewidth=1, label=text)
-    ax.set_yscale("log")
-    ax.set_xlabel("wall-clock time (s)")
-    ax.set_ylabel("cost J")
-    ax.legend(loc="upper right")
-    if title:
-        ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -1,0 +1,136 @@
+"""What every figure of this folder shares: host arrays, checked inputs, the PNG, the sizes.
+
+Figures take arrays of any backend (NumPy, CuPy, ``array_api_strict``) and copy them to the host
+once (:func:`host_float`), because matplotlib draws NumPy arrays only. They are built as
+:class:`matplotlib.figure.Figure` objects and written with ``Figure.savefig``
+(:func:`save_figure`), which renders through Agg without pyplot, a display or a global backend
+switch: drawing a figure changes nothing in the caller's matplotlib session. Every file is a PNG
+in a folder that already exists (:func:`check_png_path`); a typo in a folder name is an error,
+never a silently created folder.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..backend import to_host
+
+__all__ = [
+    "DPI",
+    "PLOT_FIGSIZE",
+    "check_ndim",
+    "check_png_path",
+    "figsize_for_pixels",
+    "host_columns",
+    "host_float",
+    "host_vector",
+    "positive_or_nan",
+    "save_figure",
+    "tile_side",
+]
+
+#: Resolution of every figure written here; a figure of ``w x h`` inches is ``100w x 100h`` pixels.
+DPI = 100
+#: Size of the line and bar plots (loss, activations, histograms, cost against time), in inches.
+PLOT_FIGSIZE = (6.0, 4.0)
+
+
+# --- input checks ---------------------------------------------------------------------------------
+
+
+def host_float(name: str, x: Any) -> np.ndarray:
+    """``x`` as a finite float64 NumPy array; arrays of any backend are copied to the host."""
+    try:
+        host = to_host(x) if hasattr(x, "shape") else np.asarray(x)
+    except (TypeError, ValueError, RuntimeError, BufferError) as error:
+        raise ValueError(f"{name} must be a numeric array, got {type(x).__name__}") from error
+    if host.dtype.kind not in "fiu":
+        raise ValueError(f"{name} must hold real numbers, got dtype {host.dtype}")
+    host = host.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(host)):
+        bad = int(np.count_nonzero(~np.isfinite(host)))
+        raise ValueError(f"{name} must be finite, but {bad} entries are NaN or inf")
+    return host
+
+
+def check_ndim(name: str, a: np.ndarray, ndim: int, expected: str) -> None:
+    """``a`` has ``ndim`` dimensions and no empty axis; ``expected`` describes the shape wanted."""
+    if a.ndim != ndim or 0 in a.shape:
+        raise ValueError(f"{name} must be a non-empty array of shape {expected}, got {a.shape}")
+
+
+def host_columns(name: str, x: Any) -> np.ndarray:
+    """``x`` as a finite float64 host matrix, one example per column (codes, data, ``a2``)."""
+    x = host_float(name, x)
+    check_ndim(name, x, 2, "(hidden, m), one example per column")
+    return x
+
+
+def host_vector(name: str, x: Any) -> np.ndarray:
+    """``x`` as a finite, non-empty float64 host vector."""
+    x = host_float(name, x)
+    check_ndim(name, x, 1, "(m,)")
+    return x
+
+
+def check_png_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` ends in ``.png`` and its folder exists (folders are never created silently)."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise ValueError(f"path must name a .png file, got {str(path)!r}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist"
+        )
+    return path
+
+
+# --- drawing and saving ---------------------------------------------------------------------------
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG at :data:`DPI` (Agg, no pyplot) and return ``path``.
+
+    The ``Software`` stamp is left out, so that a PNG records its pixels and not the matplotlib
+    version that drew them.
+    """
+    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+    return path
+
+
+def positive_or_nan(values: np.ndarray) -> np.ndarray:
+    """``values`` with entries <= 0 replaced by NaN, which matplotlib leaves out of a log plot."""
+    return np.where(values > 0, values, np.nan)
+
+
+# --- sizes ----------------------------------------------------------------------------------------
+
+
+def figsize_for_pixels(width_px: int, height_px: int) -> tuple[float, float]:
+    """Figure size in inches for an exact pixel size at :data:`DPI`.
+
+    Agg truncates ``inches * dpi`` to an integer, and ``(w / 100) * 100`` can land just below
+    ``w`` in floating point; a quarter pixel more keeps the truncation on ``w``.
+    """
+    return (width_px + 0.25) / DPI, (height_px + 0.25) / DPI
+
+
+def tile_side(pixels: int) -> int:
+    """Side ``sz`` of a square tile of ``pixels`` pixels; ``ValueError`` if not a perfect square.
+
+    ``display_network.m`` takes ``sz = sqrt(L)`` and lets ``reshape`` fail later; saying so
+    up front, with the number received, is kinder.
+    """
+    sz = math.isqrt(pixels)
+    if sz * sz != pixels:
+        raise ValueError(
+            f"A must have a perfect-square number of rows (pixels per tile, sz*sz), got {pixels} "
+            f"rows (between {sz}^2 = {sz * sz} and {sz + 1}^2 = {(sz + 1) ** 2})"
+        )
+    return sz
