@@ -16,19 +16,19 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import from_host, get_dtype, get_namespace
+from ..backend import from_host, get_namespace
 from ..beyond import deep
 from ..beyond.activations import get_activation
-from ..beyond.minibatch import EpochPrinter, MinibatchResult
+from ..beyond.minibatch import MinibatchResult
 from ..beyond.penalties import Penalty
 from ..model import CostTerms
-from ..optimize import LbfgsResult, ProgressPrinter
+from ..optimize import LbfgsResult
 from ..params import as_rng
 from . import persistence
 from .checks import check_samples, validated_choice
-from .choice import ModelChoice
+from .choice import ModelChoice, choose_model
 from .protocol import ParamsProtocol
-from .training import fit_lbfgs, fit_minibatch, log_spaced_iterations
+from .training import device_columns, log_spaced_iterations, train
 
 
 class SparseAutoencoder(ParamsProtocol):
@@ -152,9 +152,10 @@ class SparseAutoencoder(ParamsProtocol):
         validated_choice(self.get_params())
 
     def _model(self) -> ModelChoice:
-        """The fitted ``model_``; before any fit, the model the parameters describe."""
+        """The fitted ``model_``; before any fit, the model the parameters describe (their
+        structure checked, as :meth:`load` does: no backend needs to be present)."""
         fitted = getattr(self, "model_", None)
-        return fitted if fitted is not None else validated_choice(self.get_params())
+        return fitted if fitted is not None else choose_model(self.get_params())
 
     def _is_notes(self) -> bool:
         """True when the model is the notes' own (``model_.is_notes``; kept for its callers)."""
@@ -168,11 +169,6 @@ class SparseAutoencoder(ParamsProtocol):
     def _check_fitted(self) -> None:
         if not hasattr(self, "theta_"):
             raise ValueError("this SparseAutoencoder is not fitted yet: call fit(X) first")
-
-    def _device_columns(self, X: np.ndarray) -> Any:
-        """Examples as columns (the course's orientation), on the backend, in the dtype."""
-        xp = get_namespace(self.backend)
-        return from_host(np.ascontiguousarray(X.T), xp, dtype=get_dtype(xp, self.dtype))
 
     # -- learning -------------------------------------------------------------------------------
     def fit(
@@ -200,11 +196,10 @@ class SparseAutoencoder(ParamsProtocol):
                 "cost_function replaces the notes' sparse_autoencoder_cost, so it needs the "
                 "notes' model: one hidden layer, sigmoid units, no penalties argument"
             )
-        data = self._device_columns(X)  # validated once, by the training function
+        data = device_columns(X, self.backend, self.dtype)  # validated by the trainer
         rng = as_rng(self.random_state)  # one generator: initial weights, then shuffling
         if theta0 is None:
             theta0 = choice.initial_theta(visible, rng)
-        every = int(self.verbose)
         marks = log_spaced_iterations(self.max_iter)
         terms_history: list[tuple[int, CostTerms]] = []
 
@@ -214,22 +209,8 @@ class SparseAutoencoder(ParamsProtocol):
             if callback is not None:
                 callback(record, theta)
 
-        if self.solver == "lbfgs":
-            result = fit_lbfgs(
-                choice, theta0, data, backend=self.backend, max_iter=self.max_iter,
-                history_size=self.history_size,
-                progress=ProgressPrinter(every=every) if every > 0 else None,
-                callback=on_iteration, cost_function=cost_function,
-            )  # fmt: skip
-        else:
-            options = {
-                "solver": self.solver, "learning_rate": self.learning_rate,
-                "epochs": self.max_iter, "batch_size": self.batch_size,
-                "momentum": self.momentum, "rng": rng,
-                "progress": EpochPrinter(every=every) if every > 0 else None,
-                "callback": on_iteration,
-            }  # fmt: skip
-            result = fit_minibatch(choice, theta0, data, backend=self.backend, options=options)
+        result = train(choice, theta0, data, self.get_params(), rng=rng, callback=on_iteration,
+                       cost_function=cost_function)  # fmt: skip
         self._set_fitted(choice, result.theta, visible)
         self.result_: LbfgsResult | MinibatchResult = result
         self.n_iter_ = result.n_iter
@@ -246,6 +227,11 @@ class SparseAutoencoder(ParamsProtocol):
         """The cost's terms at ``theta``: grouped as the notes' three, and each one by name."""
         xp_theta = from_host(theta, get_namespace(self.backend), dtype=data.dtype)
         return choice.cost_terms(xp_theta, data, check_inputs=False)
+
+    def _set_theta(self, theta: np.ndarray, visible: int) -> None:
+        """Fitted state from a theta trained elsewhere (a run folder's ``theta.npz``), for the
+        model the current parameters describe."""
+        self._set_fitted(choose_model(self.get_params()), theta, visible)
 
     def _set_fitted(self, choice: ModelChoice, theta: np.ndarray, visible: int) -> None:
         """The fitted model and its parameters, by block in the notes' shapes."""

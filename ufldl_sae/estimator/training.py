@@ -10,18 +10,25 @@ evaluates it without checks too. Every parameter here was validated by the estim
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from ..backend import device_of, from_host, get_namespace, to_host
+from ..backend import device_of, from_host, get_dtype, get_namespace, to_host
 from ..beyond.minibatch import (
+    EpochPrinter,
     MinibatchResult,
     minimize_minibatch,
     train_sparse_autoencoder_minibatch,
 )
-from ..optimize import LbfgsResult, host_objective, minimize_lbfgs, train_sparse_autoencoder
+from ..optimize import (
+    LbfgsResult,
+    ProgressPrinter,
+    host_objective,
+    minimize_lbfgs,
+    train_sparse_autoencoder,
+)
 from ..tuning import blas_threads, default_blas_threads, keep_freed_memory
 from .choice import ModelChoice
 
@@ -29,6 +36,43 @@ from .choice import ModelChoice
 def log_spaced_iterations(max_iter: int, count: int = 25) -> set[int]:
     """About ``count`` iterations spread on a log scale: where the loss plot shows the terms."""
     return {int(round(i)) for i in np.geomspace(1, max(max_iter, 1), count)}
+
+
+def device_columns(X: np.ndarray, backend: str, dtype: str) -> Any:
+    """Checked host samples ``X`` (n_samples, n_features) as columns (the course's
+    orientation), on the backend, in the dtype: moved there once, for the whole fit."""
+    xp = get_namespace(backend)
+    return from_host(np.ascontiguousarray(X.T), xp, dtype=get_dtype(xp, dtype))
+
+
+def train(
+    choice: ModelChoice,
+    theta0: Any,
+    data: Any,
+    params: Mapping[str, Any],
+    *,
+    rng: np.random.Generator,
+    callback: Callable[[Any, np.ndarray], None] | None,
+    cost_function: Callable[..., tuple[Any, Any]] | None,
+) -> LbfgsResult | MinibatchResult:
+    """Train the chosen model on ``data`` with the estimator's validated ``params``: its
+    ``solver``, iterations (epochs), progress lines every ``verbose`` iterations, and for the
+    minibatch solvers their step size, batch size, momentum and ``rng`` for the shuffling."""
+    every = int(params["verbose"])
+    if params["solver"] == "lbfgs":
+        return fit_lbfgs(
+            choice, theta0, data, backend=params["backend"], max_iter=params["max_iter"],
+            history_size=params["history_size"],
+            progress=ProgressPrinter(every=every) if every > 0 else None,
+            callback=callback, cost_function=cost_function,
+        )  # fmt: skip
+    options = {
+        "solver": params["solver"], "learning_rate": params["learning_rate"],
+        "epochs": params["max_iter"], "batch_size": params["batch_size"],
+        "momentum": params["momentum"], "rng": rng,
+        "progress": EpochPrinter(every=every) if every > 0 else None, "callback": callback,
+    }  # fmt: skip
+    return fit_minibatch(choice, theta0, data, backend=params["backend"], options=options)
 
 
 def deep_cost(choice: ModelChoice, theta0: Any, data: Any, backend: str) -> Callable:
