@@ -19,12 +19,14 @@ from ufldl_sae import (
     train_sparse_autoencoder,
 )
 from ufldl_sae.beyond.minibatch import (
+    SOLVERS,
     EpochPrinter,
     adam_step,
     minimize_minibatch,
     sgd_momentum_step,
     train_sparse_autoencoder_minibatch,
 )
+from ufldl_sae.beyond.steps import step_rule
 from ufldl_sae.data import load_natural_images, normalize_data, sample_images
 from ufldl_sae.model import feedforward_autoencoder
 
@@ -93,6 +95,24 @@ def test_adam_two_steps_by_hand():
 def test_adam_refuses_step_zero():
     with pytest.raises(ValueError, match="t must be an integer >= 1, got 0"):
         adam_step(THETA, G1, G1, G1, 0, 0.1)
+
+
+def test_step_rule_carries_the_state_from_step_to_step():
+    # Two steps of the bound rule are the two steps by hand, the state passed on between them
+    # (Adam's counter t runs 1, 2).
+    zeros = np.zeros(3)
+    sgd = step_rule("sgd", THETA, learning_rate=0.1, momentum=0.9)
+    theta1, v = sgd_momentum_step(THETA, G1, zeros, 0.1, 0.9)
+    np.testing.assert_array_equal(sgd(THETA, G1), theta1)
+    np.testing.assert_array_equal(sgd(theta1, G2), sgd_momentum_step(theta1, G2, v, 0.1, 0.9)[0])
+    adam = step_rule("adam", THETA, learning_rate=0.1, beta1=0.8, beta2=0.99, eps=1e-6)
+    theta1, m, v = adam_step(THETA, G1, zeros, zeros, 1, 0.1, 0.8, 0.99, 1e-6)
+    np.testing.assert_array_equal(adam(THETA, G1), theta1)
+    expected = adam_step(theta1, G2, m, v, 2, 0.1, 0.8, 0.99, 1e-6)[0]
+    np.testing.assert_array_equal(adam(theta1, G2), expected)
+    assert SOLVERS == ("adam", "sgd")
+    with pytest.raises(ValueError, match=r"solver must be one of \('adam', 'sgd'\), got 'lbfgs'"):
+        step_rule("lbfgs", THETA, learning_rate=0.1)
 
 
 def test_steps_do_not_touch_their_inputs():
