@@ -11,22 +11,21 @@ theta seen, and an error naming the evaluation and the parameter when a cost or 
 being finite.
 
 Defaults follow ``train.m``: 400 iterations. The history size (L-BFGS "corrections") is 100,
-minFunc's default ``Corr``, where SciPy's own default is 10. Measured on the classic exercise
-(400 iterations, seeds 0 and 1): 10 pairs end at 0.3941 and 0.3936, 100 pairs at 0.3909 and
-0.3908, so the course's choice is kept; it costs L-BFGS-B more time per iteration, which
-``history_size`` trades back where speed matters more. The tolerances mirror minFunc's
-``optTol`` (1e-5 on the gradient) and ``progTol`` (1e-9 on the change in cost).
+minFunc's default ``Corr``, where SciPy's own default is 10: on the classic exercise the longer
+history ends at a lower cost (BENCHMARKS.md gives the figures), at more of L-BFGS-B's own time
+per iteration, which ``history_size`` trades back where speed matters more. The tolerances
+mirror minFunc's ``optTol`` (1e-5 on the gradient) and ``progTol`` (1e-9 on the change in cost).
+
+The run's records, progress lines and result are the ones every solver shares
+(:mod:`ufldl_sae.results`): ``LbfgsResult`` is :class:`~ufldl_sae.results.TrainingResult`.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 import scipy.optimize
@@ -34,45 +33,25 @@ import scipy.optimize
 from .backend import device_of, from_host, to_host, to_host_all
 from .model import check_problem, sparse_autoencoder_cost
 from .params import block_slices, theta_size
+from .results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
 from .tuning import blas_threads, default_blas_threads, keep_freed_memory
 from .validation import check_int, check_real
 
 HostObjective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
-class NonFiniteError(FloatingPointError):
-    """The objective returned a NaN or infinite cost or gradient; the message says where."""
+#: L-BFGS returns the result every solver returns; the name is kept for existing code.
+LbfgsResult = TrainingResult
 
-    def __init__(self, message: str, best_theta: np.ndarray | None = None) -> None:
-        super().__init__(message)
-        #: The lowest-cost theta evaluated before the failure (host float64), to recover from.
-        self.best_theta = best_theta
-
-
-@dataclass(frozen=True)
-class IterationRecord:
-    """One accepted L-BFGS step: the numbers a progress line shows."""
-
-    iteration: int
-    cost: float
-    grad_norm: float
-    evaluations: int
-    elapsed: float
-
-
-@dataclass
-class LbfgsResult:
-    """What :func:`minimize_lbfgs` returns (the fields of SciPy's result a student needs)."""
-
-    theta: np.ndarray
-    cost: float
-    n_iter: int
-    n_evals: int
-    message: str
-    success: bool
-    interrupted: bool
-    wall_time: float
-    history: list[IterationRecord] = field(default_factory=list)
+__all__ = [
+    "IterationRecord",
+    "LbfgsResult",
+    "NonFiniteError",
+    "ProgressPrinter",
+    "host_objective",
+    "minimize_lbfgs",
+    "train_sparse_autoencoder",
+]
 
 
 def host_objective(fun: Callable[[Any], tuple[Any, Any]], xp: Any, dtype: Any, device: Any):
@@ -85,45 +64,25 @@ def host_objective(fun: Callable[[Any], tuple[Any, Any]], xp: Any, dtype: Any, d
     return objective
 
 
-class ProgressPrinter:
-    """Prints one line per iteration (or every ``every``): iteration, cost, |grad|, evals, time."""
-
-    def __init__(self, every: int = 1, stream: TextIO | None = None) -> None:
-        self.every = check_int("every", every)
-        self.stream = stream
-        self._header_shown = False
-
-    def __call__(self, record: IterationRecord) -> None:
-        stream = self.stream or sys.stdout
-        if not self._header_shown:
-            print(f"{'iter':>6} {'cost':>14} {'|grad|':>11} {'evals':>6} {'time':>8}", file=stream)
-            self._header_shown = True
-        if record.iteration % self.every == 0 or record.iteration == 1:
-            print(
-                f"{record.iteration:6d} {record.cost:14.8g} {record.grad_norm:11.4e} "
-                f"{record.evaluations:6d} {record.elapsed:7.2f}s",
-                file=stream,
-                flush=True,
-            )
-
-
 class _Tracker:
-    """The objective and callback given to SciPy, sharing what the run has seen so far."""
+    """The objective and callback given to SciPy, sharing what the run has seen so far.
+
+    The best theta is tracked per evaluation, not per iteration: Ctrl-C may come in the middle
+    of a line search that has already found a lower cost than the last accepted point.
+    """
 
     def __init__(
         self,
         objective: HostObjective,
-        progress: Callable[[IterationRecord], None] | None,
+        recorder: Recorder,
         callback: Callable[[IterationRecord, np.ndarray], None] | None,
         blocks: dict[str, slice] | None,
     ) -> None:
         self.objective = objective
-        self.progress = progress
+        self.recorder = recorder
         self.callback = callback
         self.blocks = blocks
-        self.start = time.perf_counter()
         self.n_evals = 0
-        self.history: list[IterationRecord] = []
         self.last: tuple[np.ndarray, float, np.ndarray] | None = None
         self.best_theta: np.ndarray | None = None
         self.best_cost = math.inf
@@ -131,11 +90,11 @@ class _Tracker:
     def fun(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         self.n_evals += 1
         cost, grad = self.objective(theta)
+        n_iter = len(self.recorder.history)
         if not math.isfinite(cost):
             raise NonFiniteError(
                 f"the cost is {cost} at evaluation {self.n_evals} "
-                f"(after {len(self.history)} iterations); the best cost so far was "
-                f"{self.best_cost:.6g}",
+                f"(after {n_iter} iterations); the best cost so far was {self.best_cost:.6g}",
                 self.best_theta,
             )
         bad = ~np.isfinite(grad)
@@ -143,7 +102,7 @@ class _Tracker:
             index = int(np.flatnonzero(bad)[0])
             raise NonFiniteError(
                 f"the gradient has {int(bad.sum())} non-finite entries at evaluation "
-                f"{self.n_evals} (after {len(self.history)} iterations), the first at "
+                f"{self.n_evals} (after {n_iter} iterations), the first at "
                 f"{self._name(index)} = {grad[index]}",
                 self.best_theta,
             )
@@ -161,16 +120,10 @@ class _Tracker:
     def on_iteration(self, intermediate_result: scipy.optimize.OptimizeResult) -> None:
         """SciPy's callback after each accepted step (the parameter name selects this form)."""
         theta = np.array(intermediate_result.x)  # copy: SciPy reuses the buffer
-        cost = float(intermediate_result.fun)
         grad_norm = math.nan
         if self.last is not None and np.array_equal(self.last[0], theta):
             grad_norm = float(np.linalg.norm(self.last[2]))
-        record = IterationRecord(
-            len(self.history) + 1, cost, grad_norm, self.n_evals, time.perf_counter() - self.start
-        )
-        self.history.append(record)
-        if self.progress is not None:
-            self.progress(record)
+        record = self.recorder.add(float(intermediate_result.fun), grad_norm, self.n_evals)
         if self.callback is not None:
             self.callback(record, theta)
 
@@ -233,8 +186,8 @@ def minimize_lbfgs(
     theta0 = np.array(theta0, dtype=np.float64)  # a copy: the caller's array is never touched
     if theta0.ndim != 1:
         raise ValueError(f"theta0 must be a 1-D vector, got shape {theta0.shape}")
-    printer = ProgressPrinter() if progress is True else (progress or None)
-    tracker = _Tracker(objective, printer, callback, blocks)
+    recorder = Recorder("iter", progress)
+    tracker = _Tracker(objective, recorder, callback, blocks)
     options = {"maxiter": max_iter, "maxfun": max_fun, "maxcor": history_size}
     options |= {"gtol": gtol, "ftol": ftol}
     try:
@@ -248,27 +201,20 @@ def minimize_lbfgs(
         )
     except KeyboardInterrupt:
         best = tracker.best_theta if tracker.best_theta is not None else theta0
-        return LbfgsResult(
-            theta=best,
-            cost=tracker.best_cost,
-            n_iter=len(tracker.history),
-            n_evals=tracker.n_evals,
-            message=f"interrupted (KeyboardInterrupt) after {len(tracker.history)} iterations",
+        return recorder.result(
+            best,
+            tracker.best_cost,
+            tracker.n_evals,
+            f"interrupted (KeyboardInterrupt) after {len(recorder.history)} iterations",
             success=False,
             interrupted=True,
-            wall_time=time.perf_counter() - tracker.start,
-            history=tracker.history,
         )
-    return LbfgsResult(
-        theta=np.asarray(result.x, dtype=np.float64),
-        cost=float(result.fun),
-        n_iter=len(tracker.history),
-        n_evals=tracker.n_evals,
-        message=str(result.message),
+    return recorder.result(
+        np.asarray(result.x, dtype=np.float64),
+        float(result.fun),
+        tracker.n_evals,
+        str(result.message),
         success=bool(result.success),
-        interrupted=False,
-        wall_time=time.perf_counter() - tracker.start,
-        history=tracker.history,
     )
 
 

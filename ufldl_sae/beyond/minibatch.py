@@ -3,16 +3,19 @@ r"""Minibatch training: SGD with momentum and Adam, written against the array AP
 The course trains on all ``m`` examples at once with L-BFGS (:mod:`ufldl_sae.optimize`). Past a
 few hundred thousand examples, or on a GPU whose memory holds the data but not a full-batch
 forward pass, one instead takes many cheap steps, each on a ``visible x b`` minibatch of columns.
-This module gives the two usual steps as pure functions, each next to its equations
-(:func:`sgd_momentum_step`, :func:`adam_step`), and a driver that runs them over shuffled epochs
-(:func:`minimize_minibatch`; :func:`train_sparse_autoencoder_minibatch` takes the course's
-arguments).
+This module is the driver that runs the two usual steps (:func:`sgd_momentum_step`,
+:func:`adam_step`, each beside its equations in :mod:`ufldl_sae.beyond.steps`) over shuffled
+epochs: :func:`minimize_minibatch`, and :func:`train_sparse_autoencoder_minibatch`, which takes
+the course's arguments.
 
-On the course's own exercise full-batch L-BFGS remains the better tool. Measured on 10,000
-patches (64-25, 2 shared CPU cores): L-BFGS reaches the notes' cost 0.391 in 400 iterations
-and 6.6 s; Adam (learning rate 1e-2, batches of 256) is at 0.469 after 100 epochs and 0.412
-after 400 epochs and 13 s, when its mean minibatch cost reads 0.430 (the excess explained
-below).
+On the course's own exercise full-batch L-BFGS remains the better tool: with as many passes over
+the data it ends lower on the notes' objective, and every one of its steps uses the exact
+:math:`\hat\rho` (BENCHMARKS.md, "Minibatch training", has the measured comparison).
+
+The records, progress lines and result are the ones every solver shares
+(:mod:`ufldl_sae.results`): ``MinibatchResult`` is :class:`~ufldl_sae.results.TrainingResult`,
+as ``LbfgsResult`` is, ``EpochRecord`` is its :class:`~ufldl_sae.results.IterationRecord` and
+``EpochPrinter`` its :class:`~ufldl_sae.results.ProgressPrinter`.
 
 Everything stays on the data's device and in its dtype: theta, the gradient and the optimizer's
 state. Per epoch, one index vector crosses to the device (the shuffle is drawn on the host with
@@ -34,7 +37,7 @@ estimate of the notes' full-batch value. Its consequences:
   replacement estimates :math:`\hat\rho_j` with a standard deviation of at most
   :math:`\sqrt{\rho(1-\rho)/b}`. For :math:`\rho = 0.05` and ``b = 256`` that bound is 0.0136,
   27% of :math:`\rho`; for the course's :math:`\rho = 0.01` it is 0.0062, 62% of :math:`\rho`.
-  Real sigmoid activations spread less than this bound (measured below).
+  Real sigmoid activations spread less than this bound (BENCHMARKS.md gives measured values).
 * **Bias of the penalty.** :math:`\mathrm{KL}(\rho \| q)` is convex in :math:`q`, so by Jensen's
   inequality the expected minibatch penalty is at least the penalty of the expected
   :math:`\hat\rho_j`, which is the full-batch one. To second order the excess is
@@ -44,13 +47,6 @@ estimate of the notes' full-batch value. Its consequences:
   each unit's KL term is at most about :math:`1/(2b)` whatever :math:`\rho`, and it shrinks like
   :math:`1/b`: for ``b = 256``, :math:`\beta = 3` and 25 hidden units, at most
   :math:`\beta s_2/(2b) = 0.15`.
-* **Measured** on the course's exercise (64-25, :math:`\lambda = 10^{-4}`, :math:`\rho = 0.01`,
-  :math:`\beta = 3`, 10,000 patches, theta after 400 L-BFGS iterations, cost 0.3909; batches
-  of a random partition, 20 partitions): at ``b = 256`` the batch :math:`\hat\rho_j` has a
-  standard deviation of 0.0033 around a full-batch 0.011 (the bound says 0.0062); the
-  full-batch sparsity penalty is 0.0047, the mean minibatch penalty 0.0382. The excess, 0.034
-  (the second-order formula gives 0.034 too), is 9% of the cost and seven times the penalty it
-  inflates. At ``b = 64`` it is 0.120, at ``b = 1000`` 0.0078.
 * **A slightly different objective.** Batches are uniform random subsets, so the minibatch
   gradient is an unbiased estimate of the full-batch gradient of the reconstruction term and
   exact for the weight decay. It is not unbiased for the sparsity term, whose derivative
@@ -59,33 +55,32 @@ estimate of the notes' full-batch value. Its consequences:
   :math:`\mathbb{E}_B[J_B]`, whose sparsity term also penalizes how much each unit's average
   activation varies from batch to batch. Larger batches bring it closer to the notes' objective.
 
-The epoch cost in :class:`EpochRecord` is the average of the minibatch costs, so it includes that
-excess and is taken at parameters that change along the epoch. To track the notes' own
+The epoch cost of each :class:`~ufldl_sae.results.IterationRecord` is the average of the
+minibatch costs, so it includes that excess and is taken at parameters that change along the
+epoch. To track the notes' own
 objective, pass ``monitor``: a function of the (device) theta called once at the end of each
 epoch, e.g. ``lambda th: float(sparse_autoencoder_cost(th, ..., data)[0])`` or, cheaper since it
 skips the gradient, ``sparse_autoencoder_cost_terms(...).total``;
 :func:`train_sparse_autoencoder_minibatch` builds the latter with ``monitor=True``. Its value is
-recorded in each :class:`EpochRecord` and, when present, chooses the best epoch. It costs a
+recorded as each record's ``monitor`` and, when present, chooses the best epoch. It costs a
 forward pass over the data, two of the five matrix products an epoch makes per example.
 """
 
 from __future__ import annotations
 
 import math
-import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
-from ..backend import array_namespace, device_of, from_host, to_host
+from ..backend import device_of, from_host, to_host
 from ..model import check_problem, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
-from ..optimize import NonFiniteError
 from ..params import as_rng, theta_size
+from ..results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
 from ..tuning import blas_threads, default_blas_threads, keep_freed_memory
-from ..validation import check_finite, check_int, check_matrix, check_namespace, check_real
+from ..validation import check_finite, check_int, check_matrix, check_namespace
+from .steps import SOLVERS, adam_step, check_step_options, sgd_momentum_step, step_rule
 
 __all__ = [
     "SOLVERS",
@@ -98,192 +93,13 @@ __all__ = [
     "train_sparse_autoencoder_minibatch",
 ]
 
-#: The update rules :func:`minimize_minibatch` knows.
-SOLVERS = ("adam", "sgd")
+#: The minibatch solvers return the result every solver returns; the names are kept for
+#: existing code. An epoch is their step, so their records say ``unit="epoch"``.
+MinibatchResult = TrainingResult
+EpochRecord = IterationRecord
+EpochPrinter = ProgressPrinter
 
 BatchFunction = Callable[[Any, Any], tuple[Any, Any]]
-
-
-# --------------------------------------------------------------------------------------------
-# The two update rules
-# --------------------------------------------------------------------------------------------
-
-
-def sgd_momentum_step(
-    theta: Any, grad: Any, velocity: Any, learning_rate: float, momentum: float
-) -> tuple[Any, Any]:
-    r"""One step of stochastic gradient descent with classical (heavy-ball) momentum.
-
-    Parameters
-    ----------
-    theta, grad, velocity : arrays of the same shape, dtype and device
-        The parameters, the minibatch gradient at ``theta`` and the velocity (zeros at the
-        start). None of them is modified.
-    learning_rate : float
-        Step size :math:`\eta > 0`.
-    momentum : float
-        :math:`\mu \in [0, 1)`; 0 gives plain SGD, :math:`\theta - \eta g`.
-
-    Returns
-    -------
-    theta, velocity : arrays
-        The new parameters and velocity, on the device and in the dtype of ``theta``.
-
-    Notes
-    -----
-    .. math:: v \leftarrow \mu v - \eta\, g, \qquad \theta \leftarrow \theta + v
-
-    The velocity is a running sum of past steps, each weighted by :math:`\mu` once more per step,
-    so a constant gradient ends up taking steps :math:`1/(1-\mu)` times larger (10 for
-    :math:`\mu = 0.9`), while gradients that flip sign from batch to batch cancel.
-    """
-    velocity = momentum * velocity - learning_rate * grad
-    return theta + velocity, velocity
-
-
-def adam_step(
-    theta: Any,
-    grad: Any,
-    m: Any,
-    v: Any,
-    t: int,
-    learning_rate: float,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
-    eps: float = 1e-8,
-) -> tuple[Any, Any, Any]:
-    r"""One step of Adam (Kingma and Ba, 2015, Algorithm 1), with bias correction.
-
-    Parameters
-    ----------
-    theta, grad, m, v : arrays of the same shape, dtype and device
-        The parameters, the minibatch gradient at ``theta`` and the running first and second
-        moment estimates (zeros at the start). None of them is modified.
-    t : int
-        The step number, starting at 1 (the bias correction divides by :math:`1 - \beta^t`).
-    learning_rate : float
-        Step size :math:`\alpha > 0`: the largest a coordinate usually moves in one step.
-    beta1, beta2 : float
-        Decay rates of the moment estimates, in [0, 1).
-    eps : float
-        :math:`\epsilon > 0`, keeps the division finite where :math:`\hat v` is 0.
-
-    Returns
-    -------
-    theta, m, v : arrays
-        The new parameters and moment estimates, on the device and in the dtype of ``theta``.
-
-    Notes
-    -----
-    .. math:: m \leftarrow \beta_1 m + (1-\beta_1)\, g, \qquad
-              v \leftarrow \beta_2 v + (1-\beta_2)\, g^2
-
-    .. math:: \hat m = \frac{m}{1-\beta_1^t}, \qquad \hat v = \frac{v}{1-\beta_2^t}, \qquad
-              \theta \leftarrow \theta - \alpha\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}
-
-    The moments start at 0, so without the correction they would be biased towards 0 in the
-    first steps; with it, the first step is :math:`\alpha\, g/(|g| + \epsilon)`: every coordinate
-    moves by :math:`\alpha` against the sign of its gradient, whatever the gradient's scale.
-    """
-    t = check_int("t", t)
-    xp = array_namespace(theta, grad, m, v)
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * (grad * grad)
-    m_hat = m / (1 - beta1**t)  # Python floats: the arrays keep their dtype
-    v_hat = v / (1 - beta2**t)
-    return theta - learning_rate * (m_hat / (xp.sqrt(v_hat) + eps)), m, v
-
-
-# --------------------------------------------------------------------------------------------
-# Records, progress and result
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    """One epoch: the numbers a progress line shows.
-
-    ``cost`` is the mean of the epoch's minibatch costs, each weighted by its batch's size (so a
-    short last batch counts for the examples it holds); ``grad_norm`` the Euclidean norm of the
-    mean minibatch gradient, weighted the same way. Both are taken along the epoch, at
-    parameters that change from batch to batch: they are not the full-batch cost and gradient at
-    the end of the epoch, but they are free (no extra pass), and near a minimum the mean
-    gradient's norm falls towards the full gradient's, where a single batch's stays as large as
-    its noise. ``evaluations`` counts the calls of the batch function so far; ``elapsed`` is
-    seconds since the start; ``monitor`` is the monitor's value at the end of the epoch (NaN
-    without a monitor).
-    """
-
-    epoch: int
-    cost: float
-    grad_norm: float
-    elapsed: float
-    evaluations: int
-    monitor: float = math.nan
-
-    @property
-    def iteration(self) -> int:
-        """The epoch, under the name :class:`~ufldl_sae.optimize.IterationRecord` uses."""
-        return self.epoch
-
-
-class EpochPrinter:
-    """Prints one line per epoch (or every ``every``): epoch, cost, |grad|, monitor, time."""
-
-    def __init__(self, every: int = 1, stream: TextIO | None = None) -> None:
-        self.every = check_int("every", every)
-        self.stream = stream
-        self._monitored: bool | None = None
-
-    def __call__(self, record: EpochRecord) -> None:
-        stream = self.stream or sys.stdout
-        if self._monitored is None:  # the first record says whether there is a monitor column
-            self._monitored = not math.isnan(record.monitor)
-            extra = f" {'full cost':>14}" if self._monitored else ""
-            print(f"{'epoch':>6} {'cost':>14} {'|grad|':>11}{extra} {'time':>8}", file=stream)
-        if record.epoch % self.every == 0 or record.epoch == 1:
-            extra = f" {record.monitor:14.8g}" if self._monitored else ""
-            print(
-                f"{record.epoch:6d} {record.cost:14.8g} {record.grad_norm:11.4e}{extra} "
-                f"{record.elapsed:7.2f}s",
-                file=stream,
-                flush=True,
-            )
-
-
-@dataclass
-class MinibatchResult:
-    """What :func:`minimize_minibatch` returns, with the fields of :class:`~ufldl_sae.LbfgsResult`.
-
-    ``theta`` is host float64: after the last epoch, or the best epoch's after Ctrl-C.
-    ``cost`` is that epoch's monitor value when a monitor was given, else its mean minibatch
-    cost (NaN when no epoch ended). ``n_iter`` counts the epochs that ended and ``n_evals`` the
-    calls of the batch function (also readable as ``epochs`` and ``evaluations``). ``success``
-    is True when every epoch asked for ran.
-    """
-
-    theta: np.ndarray
-    cost: float
-    n_iter: int
-    n_evals: int
-    message: str
-    success: bool
-    interrupted: bool
-    wall_time: float
-    history: list[EpochRecord] = field(default_factory=list)
-
-    @property
-    def epochs(self) -> int:
-        return self.n_iter
-
-    @property
-    def evaluations(self) -> int:
-        return self.n_evals
-
-
-# --------------------------------------------------------------------------------------------
-# The driver
-# --------------------------------------------------------------------------------------------
 
 
 def minimize_minibatch(
@@ -301,10 +117,10 @@ def minimize_minibatch(
     eps: float = 1e-8,
     shuffle: bool = True,
     rng: None | int | np.random.Generator = 0,
-    progress: bool | Callable[[EpochRecord], None] | None = None,
-    callback: Callable[[EpochRecord, np.ndarray], None] | None = None,
+    progress: bool | Callable[[IterationRecord], None] | None = None,
+    callback: Callable[[IterationRecord, np.ndarray], None] | None = None,
     monitor: Callable[[Any], float] | None = None,
-) -> MinibatchResult:
+) -> TrainingResult:
     r"""Minimize the mean of ``batch_fun`` over minibatches with SGD (momentum) or Adam.
 
     Parameters
@@ -322,9 +138,11 @@ def minimize_minibatch(
     solver : {"adam", "sgd"}
         Adam (:func:`adam_step`) or SGD with classical momentum (:func:`sgd_momentum_step`).
     learning_rate : float
-        Step size, > 0. The default is Adam's usual 1e-3. On the course's exercise (2,000
-        patches, batches of 256) 1e-2 for Adam, 1.0 for plain SGD and 0.1 for SGD with momentum
-        0.9 each take the cost from 55.4 to between 0.49 and 0.63 in ten epochs.
+        Step size, > 0. The default is Adam's usual 1e-3. Plain SGD's step is the gradient's
+        size times the learning rate, where Adam's is about the learning rate itself, and
+        momentum :math:`\mu` multiplies SGD's steady steps by :math:`1/(1-\mu)`: so the rates
+        that suit each rule differ by orders of magnitude (BENCHMARKS.md, "Minibatch
+        training", gives rates that work on the course's exercise).
     epochs : int
         Passes over the data, >= 1.
     batch_size : int
@@ -342,22 +160,25 @@ def minimize_minibatch(
         The shuffle's source, used on the host; the same seed gives the same run on every
         backend.
     progress : bool or callable
-        ``True`` prints a line per epoch (:class:`EpochPrinter`); a callable receives each
-        :class:`EpochRecord`.
+        ``True`` prints a line per epoch (:class:`~ufldl_sae.results.ProgressPrinter`); a
+        callable receives each :class:`~ufldl_sae.results.IterationRecord` (``unit="epoch"``).
     callback : callable, optional
         ``callback(record, theta)`` after each epoch, with a host float64 copy of theta (for
         checkpoints). Raising ``StopIteration`` ends the run cleanly.
     monitor : callable, optional
         ``monitor(theta) -> float`` on the device theta at the end of each epoch, e.g. the
-        notes' full-batch cost; stored as :attr:`EpochRecord.monitor` and, when given, used to
+        notes' full-batch cost; stored as each record's ``monitor`` and, when given, used to
         choose the best epoch instead of the mean minibatch cost.
 
     Returns
     -------
-    MinibatchResult
-        On Ctrl-C (``KeyboardInterrupt``, from anywhere in the run) the result holds the best
-        epoch's theta and ``interrupted=True``: the interrupted epoch's partial progress is
-        dropped, nothing else is lost.
+    TrainingResult
+        ``theta`` (host float64) after the last epoch, and ``cost`` that epoch's monitor value
+        when a monitor was given, else its mean minibatch cost; ``n_iter`` counts the epochs
+        that ended, ``n_evals`` the calls of ``batch_fun``, and ``success`` is True when every
+        epoch asked for ran. On Ctrl-C (``KeyboardInterrupt``, from anywhere in the run) it holds
+        the best epoch's theta and ``interrupted=True`` (``cost`` is NaN when no epoch ended):
+        the interrupted epoch's partial progress is dropped, nothing else is lost.
 
     Raises
     ------
@@ -398,7 +219,7 @@ def train_sparse_autoencoder_minibatch(
     *,
     monitor: bool | Callable[[Any], float] = False,
     **options: Any,
-) -> MinibatchResult:
+) -> TrainingResult:
     """Train the sparse autoencoder on minibatches, with the course's arguments first.
 
     The minibatch counterpart of :func:`~ufldl_sae.optimize.train_sparse_autoencoder`: the
@@ -408,7 +229,8 @@ def train_sparse_autoencoder_minibatch(
     over all of ``data``) at the end of each epoch, and chooses the best epoch by it; a
     callable is passed on as :func:`minimize_minibatch`'s ``monitor``.
     ``options`` are the keyword arguments of :func:`minimize_minibatch` (``solver``,
-    ``learning_rate``, ``epochs``, ``batch_size``, ...). Returns its :class:`MinibatchResult`.
+    ``learning_rate``, ``epochs``, ``batch_size``, ...). Returns its
+    :class:`~ufldl_sae.results.TrainingResult`.
     """
     xp = check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
     theta0 = _host_vector(theta0)
@@ -442,24 +264,14 @@ def _best(epoch: int, score: float) -> str:
     return f"the theta of epoch {epoch} ({score:.6g})" if epoch else "theta0 (no epoch ended)"
 
 
-def _check_options(
-    solver: Any, learning_rate: Any, epochs: Any, batch_size: Any, m: int, momentum: Any,
-    beta1: Any, beta2: Any, eps: Any, shuffle: Any,
-) -> None:  # fmt: skip
-    """Validate the driver's options once; each message names the option and the value."""
-    if solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
-    check_real("learning_rate", learning_rate, low=0.0, low_open=True)
+def _check_epoch_options(epochs: Any, batch_size: Any, m: int, shuffle: Any) -> None:
+    """Validate how the driver walks the data; each message names the option and the value."""
     check_int("epochs", epochs)
     check_int("batch_size", batch_size)
     if batch_size > m:
         raise ValueError(
             f"batch_size must be at most the number of examples m = {m}, got {batch_size}"
         )
-    check_real("momentum", momentum, low=0.0, high=1.0, high_open=True)
-    check_real("beta1", beta1, low=0.0, high=1.0, high_open=True)
-    check_real("beta2", beta2, low=0.0, high=1.0, high_open=True)
-    check_real("eps", eps, low=0.0, low_open=True)
     if not isinstance(shuffle, bool):
         raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
 
@@ -480,31 +292,26 @@ def _minimize(
     eps: float = 1e-8,
     shuffle: bool = True,
     rng: None | int | np.random.Generator = 0,
-    progress: bool | Callable[[EpochRecord], None] | None = None,
-    callback: Callable[[EpochRecord, np.ndarray], None] | None = None,
+    progress: bool | Callable[[IterationRecord], None] | None = None,
+    callback: Callable[[IterationRecord, np.ndarray], None] | None = None,
     monitor: Callable[[Any], float] | None = None,
-) -> MinibatchResult:
+) -> TrainingResult:
     """:func:`minimize_minibatch` on data already validated."""
     m = data.shape[1]
-    _check_options(
-        solver, learning_rate, epochs, batch_size, m, momentum, beta1, beta2, eps, shuffle
-    )
+    check_step_options(solver, learning_rate, momentum, beta1, beta2, eps)
+    _check_epoch_options(epochs, batch_size, m, shuffle)
     generator = as_rng(rng)
     theta0 = _host_vector(theta0)
     if theta0.ndim != 1:
         raise ValueError(f"theta0 must be a 1-D vector, got shape {theta0.shape}")
     if not np.all(np.isfinite(theta0)):
         raise ValueError("theta0 must be finite, but it holds NaN or inf entries")
-    printer = EpochPrinter() if progress is True else (progress or None)
 
     device, dtype = device_of(data), data.dtype
     theta = from_host(theta0, xp, dtype=dtype, device=device)
-    # The optimizer's state, beside theta: SGD's velocity, or Adam's two moment estimates.
-    state = [xp.zeros_like(theta) for _ in range(1 if solver == "sgd" else 2)]
-    t = 0  # Adam's step counter, across epochs
-
-    start = time.perf_counter()
-    history: list[EpochRecord] = []
+    step = step_rule(solver, theta, learning_rate=learning_rate, momentum=momentum,
+                     beta1=beta1, beta2=beta2, eps=eps)  # fmt: skip
+    recorder = Recorder("epoch", progress)
     best_theta, best_score, best_epoch = theta0, math.inf, 0
     evaluations = 0
     message = f"finished {epochs} epochs"
@@ -546,13 +353,7 @@ def _minimize(
                 b = stop - first
                 cost_sum = cost_sum + b * cost  # summed on the device, read once per epoch
                 grad_sum = grad_sum + b * grad
-                t += 1
-                if solver == "adam":
-                    theta, *state = adam_step(
-                        theta, grad, *state, t, learning_rate, beta1, beta2, eps
-                    )
-                else:
-                    theta, *state = sgd_momentum_step(theta, grad, *state, learning_rate, momentum)
+                theta = step(theta, grad)
 
             # End of the epoch: the only reads from the device.
             cost = float(cost_sum) / m
@@ -569,15 +370,10 @@ def _minimize(
                     best_theta,
                 )
             value = float(monitor(theta)) if monitor is not None else math.nan
-            record = EpochRecord(
-                epoch, cost, grad_norm, time.perf_counter() - start, evaluations, value
-            )
-            history.append(record)
             score = value if monitor is not None else cost
             if score < best_score:
                 best_theta, best_score, best_epoch = theta_host.copy(), score, epoch
-            if printer is not None:
-                printer(record)
+            record = recorder.add(cost, grad_norm, evaluations, value)
             if callback is not None:
                 try:
                     callback(record, theta_host)
@@ -585,27 +381,20 @@ def _minimize(
                     message = f"stopped by the callback after {epoch} epochs"
                     break
     except KeyboardInterrupt:
-        return MinibatchResult(
-            theta=best_theta,
-            cost=best_score if best_epoch else math.nan,
-            n_iter=len(history),
-            n_evals=evaluations,
-            message=f"interrupted (KeyboardInterrupt) after {len(history)} epochs; theta is "
+        return recorder.result(
+            best_theta,
+            best_score if best_epoch else math.nan,
+            evaluations,
+            f"interrupted (KeyboardInterrupt) after {len(recorder.history)} epochs; theta is "
             f"{_best(best_epoch, best_score)}",
             success=False,
             interrupted=True,
-            wall_time=time.perf_counter() - start,
-            history=history,
         )
-    last = history[-1]
-    return MinibatchResult(
-        theta=theta_host,
-        cost=last.monitor if monitor is not None else last.cost,
-        n_iter=len(history),
-        n_evals=evaluations,
-        message=message,
-        success=len(history) == epochs,
-        interrupted=False,
-        wall_time=time.perf_counter() - start,
-        history=history,
+    last = recorder.history[-1]
+    return recorder.result(
+        theta_host,
+        last.monitor if monitor is not None else last.cost,
+        evaluations,
+        message,
+        success=len(recorder.history) == epochs,
     )
