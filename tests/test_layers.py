@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "model": 3,
     "gradcheck": 4,
     "data": 4,
+    "results": 4,
     "optimize": 5,
     "plots": 5,
     "beyond": 6,

@@ -179,8 +179,8 @@ def test_adam_lowers_the_cost(patches):
     after = full_cost(result.theta, patches)
     assert after < 0.6  # below 1.1% of the start
     assert result.cost == pytest.approx(after, rel=1e-12)  # the monitor is the full cost
-    assert result.success and result.n_iter == 10
-    assert result.n_evals == 10 * BATCHES
+    assert result.success and result.n_iter == result.epochs == 10
+    assert result.n_evals == result.evaluations == 10 * BATCHES
     assert [r.epoch for r in result.history] == list(range(1, 11))
     assert result.history[0].cost > 10 > 1 > result.history[-1].cost  # mean minibatch costs
 

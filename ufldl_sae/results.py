@@ -138,6 +138,16 @@ class TrainingResult:
     wall_time: float
     history: list[IterationRecord] = field(default_factory=list)
 
+    @property
+    def epochs(self) -> int:
+        """``n_iter`` under the name a minibatch run uses (the public name of ``MinibatchResult``)."""
+        return self.n_iter
+
+    @property
+    def evaluations(self) -> int:
+        """``n_evals`` under the name a minibatch run uses."""
+        return self.n_evals
+
 
 def _counter(record: IterationRecord) -> str:
     return f"{record.iteration:6d}"
