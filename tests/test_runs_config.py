@@ -1,0 +1,95 @@
+"""config.json records the parameters in force, and only those; old records still read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import pytest
+
+from ufldl_sae.runs import PRESETS, RunConfig, model_for, read_config, train_run
+
+PATCH_ONLY = {"patch_size", "num_patches", "images", "whitened"}
+MNIST_ONLY = {"num_images", "mnist_dir", "data_home"}
+NOTES_PENALTY = {"lambda_", "sparsity_param", "beta"}
+MINIBATCH_ONLY = {"learning_rate", "batch_size"}
+
+
+def test_keras_sparse_records_its_kl_penalty_not_the_notes_numbers():
+    record = RunConfig.from_preset("keras-sparse").record()
+    assert record["penalties"] == "kl=0.05:0.1:sigmoid"
+    assert not (NOTES_PENALTY | PATCH_ONLY | {"extra"}) & set(record)
+    assert record["learning_rate"] == 1e-3 and record["batch_size"] == 256
+    assert record["hidden_size"] == 64 and record["data"] == "mnist"
+
+
+def test_the_notes_exercise_records_the_notes_numbers_and_no_minibatch_settings():
+    record = RunConfig.from_preset("patches", max_iter=6).record()
+    assert {k: record[k] for k in NOTES_PENALTY} == {"lambda_": 1e-4, "sparsity_param": 0.01,
+                                                     "beta": 3.0}  # fmt: skip
+    assert record["whitened"] is True and record["max_iter"] == 6
+    assert not (MINIBATCH_ONLY | MNIST_ONLY) & set(record)
+    assert list(record) == [k for k in asdict(RunConfig()) if k in record]  # declaration order
+
+
+def test_deep_layers_replace_hidden_size_and_a_mat_file_replaces_whitened():
+    assert "hidden_size" not in RunConfig.from_preset("keras-deep").record()
+    record = RunConfig.from_preset("patches", images="IMAGES.mat").record()
+    assert record["images"] == "IMAGES.mat" and "whitened" not in record
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_a_record_reads_back_to_the_same_model(preset):
+    """The fields left out are the ones the run ignores: the estimator read back from the record
+    trains the same model (same layers, units, penalties and solver settings)."""
+    config = RunConfig.from_preset(preset, sparsity_param=0.3, learning_rate=0.5)
+    again = RunConfig.from_record(json.loads(json.dumps(config.record())))
+    assert again.record() == config.record()
+    a, b = model_for(config, 5, 0), model_for(again, 5, 0)
+    assert a._hidden_sizes() == b._hidden_sizes() and a._penalties() == b._penalties()
+    assert a._is_notes() == b._is_notes() and a.solver == b.solver
+    if a.solver != "lbfgs":
+        assert (a.learning_rate, a.batch_size) == (b.learning_rate, b.batch_size)
+
+
+def test_old_records_with_every_field_still_read(tmp_path):
+    old = asdict(RunConfig.from_preset("keras-sparse"))
+    old.pop("data")  # written before the tutorial presets: the preset named the data
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    config = read_config(tmp_path)
+    assert config.data == "mnist" and config.penalties == "kl=0.05:0.1:sigmoid"
+
+
+def test_an_unknown_field_is_named():
+    with pytest.raises(ValueError, match=r"unknown fields \['hiden_size'\]"):
+        RunConfig.from_record({"preset": "patches", "hiden_size": 3})
+
+
+def test_a_refused_value_leaves_no_folder_and_the_model_is_built_once(tmp_path, monkeypatch):
+    """train_run builds one estimator; its fit checks the parameters once, before anything is
+    written."""
+    from ufldl_sae.runs import train as train_module
+
+    built, checked = [], []
+    Base = train_module.SparseAutoencoder
+
+    class Counting(Base):
+        def __init__(self, **kwargs):
+            built.append(kwargs["sparsity_param"])
+            super().__init__(**kwargs)
+
+        def check_params(self):
+            checked.append(self.sparsity_param)
+            super().check_params()
+
+    monkeypatch.setattr(train_module, "SparseAutoencoder", Counting)
+    config = RunConfig.from_preset("patches", num_patches=200, max_iter=2, sparsity_param=2.0)
+    with pytest.raises(ValueError, match="sparsity_param must be a real number in"):
+        train_run(config, tmp_path / "bad", verbose=0)
+    assert not (tmp_path / "bad").exists()
+    assert built == [2.0] and checked == [2.0]
+    built.clear(), checked.clear()
+    config = RunConfig.from_preset("patches", num_patches=200, max_iter=2)
+    train_run(config, tmp_path / "good", verbose=0)
+    assert built == [0.01] and checked == [0.01]
+    assert json.loads((tmp_path / "good" / "config.json").read_text()) == config.record()
