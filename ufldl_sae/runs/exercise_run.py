@@ -19,7 +19,7 @@ import numpy as np
 
 from ..optimize import IterationRecord, LbfgsResult, ProgressPrinter
 from ..plots import network as visualize
-from .folder import RunFolder, new_run_dir, versions
+from .folder import RunFolder, choose_run_dir, versions
 
 __all__ = ["ExerciseConfig", "ExerciseRun", "STAGE_FIELDS"]
 
@@ -51,20 +51,22 @@ class ExerciseRun:
     Parameters
     ----------
     out : str or Path, optional
-        The folder to create (new or empty); default ``runs/<exercise>-<time>``.
+        The folder to create (new or empty); default ``runs/<exercise>-<time>``. It is
+        created by the first write, with ``config.json`` first: a value that the exercise's
+        functions refuse (they check their arguments once, before computing) leaves nothing.
     config : ExerciseConfig
-        Written as ``config.json`` now, with the header of ``history.csv``.
+        The settings, written as ``config.json``.
     progress_every : int
         Print a progress line every so many iterations, and a line per stage (0: silent).
     """
 
     def __init__(self, out: str | Path | None, config: ExerciseConfig, progress_every: int):
-        self.folder = RunFolder(new_run_dir(out, config.exercise), config=asdict(config))
+        self.folder = RunFolder(choose_run_dir(out, config.exercise), config=asdict(config))
         self.run = self.folder.path
         self.progress_every = progress_every
         self.stages: dict[str, LbfgsResult] = {}
         self.arrays: dict[str, np.ndarray] = {}
-        self._history = self.folder.log("history.csv", STAGE_FIELDS).open()
+        self._history = self.folder.log("history.csv", STAGE_FIELDS)
 
     def say(self, text: str) -> None:
         if self.progress_every > 0:
@@ -108,7 +110,7 @@ class ExerciseRun:
 
     def finish(self, metrics: dict[str, Any]) -> dict[str, Any]:
         """Close the history; write ``theta.npz`` and ``metrics.json``; return the metrics."""
-        self._history.close()
+        self._history.open().close()  # the header at least (PCA has no iterations)
         self.folder.write_arrays("theta.npz", **self.arrays)
         metrics = {**metrics, "run": str(self.run), "versions": versions()}
         self.folder.write_json("metrics.json", metrics)

@@ -25,7 +25,6 @@ from ..exercises.pca import (
     zero_mean_patches,
 )
 from ..plots import network as visualize
-from ..validation import check_real
 from .exercise_run import ExerciseConfig, ExerciseRun
 from .mnist_sets import Device
 
@@ -51,10 +50,9 @@ def run_pca(
     of the exercise: the covariance of ``x_rot`` is diagonal, and that of the PCA-whitened data
     without epsilon (on the ``k`` kept components) is the identity. Figures: the raw patches,
     their reconstruction from ``k`` components, the ZCA-whitened patches, and the covariance
-    matrices.
+    matrices. ``retain`` and ``epsilon`` are checked once, by the functions of
+    :mod:`ufldl_sae.exercises.pca` that use them, before anything is written.
     """
-    check_real("retain", retain, low=0.0, high=1.0, low_open=True)
-    check_real("epsilon", epsilon, low=0.0)
     settings = {
         "patch_size": patch_size,
         "num_patches": num_patches,

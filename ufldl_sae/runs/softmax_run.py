@@ -17,7 +17,6 @@ from ..backend import from_host
 from ..exercises.softmax import accuracy, softmax_predict
 from ..model import feedforward_autoencoder
 from ..plots import network as visualize
-from ..validation import check_real
 from .exercise_run import ExerciseConfig, ExerciseRun, path_str
 from .mnist_sets import Device, first_count, load_mnist_sets, self_taught_split
 from .stages import evaluate, train_autoencoder, train_softmax
@@ -47,8 +46,8 @@ def run_softmax(
     ``num_test`` take the first digits of each set; ``mnist`` passes already loaded arrays
     (:func:`load_mnist_sets`). Writes a run folder under ``out`` (default
     ``runs/softmax-<time>``) and returns its metrics, ``metrics["accuracy"]`` among them.
+    ``lambda_`` is checked once, by :func:`~ufldl_sae.exercises.softmax.softmax_train`.
     """
-    check_real("lambda_", lambda_, low=0.0)
     sets = mnist if mnist is not None else load_mnist_sets(mnist_dir, data_home)
     num_train = first_count("num_train", num_train, sets["train_images"].shape[1])
     num_test = first_count("num_test", num_test, sets["test_images"].shape[1])

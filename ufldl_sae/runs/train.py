@@ -69,9 +69,12 @@ class Checkpointer:
     session (a resumed run continues its numbering and its clock).
     """
 
-    def __init__(self, run: RunFolder, offset: int, every: int, offset_time: float) -> None:
-        self.run, self.offset, self.every, self.offset_time = run, offset, every, offset_time
-        self.history = run.log("history.csv", HISTORY_FIELDS)
+    def __init__(
+        self, run: RunFolder | str | os.PathLike[str], offset: int, every: int, offset_time: float
+    ) -> None:
+        self.run = run if isinstance(run, RunFolder) else RunFolder(run)
+        self.offset, self.every, self.offset_time = offset, every, offset_time
+        self.history = self.run.log("history.csv", HISTORY_FIELDS)
 
     def __call__(self, record: IterationRecord, theta: np.ndarray) -> None:
         iteration = record.iteration + self.offset
