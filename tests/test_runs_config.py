@@ -9,7 +9,7 @@ from dataclasses import asdict
 import numpy as np
 import pytest
 
-from ufldl_sae.runs import PRESETS, RunConfig, model_for, read_config, train_run
+from ufldl_sae.runs import PRESETS, RunConfig, model_for, read_config
 
 PATCH_ONLY = {"patch_size", "num_patches", "images", "whitened"}
 MNIST_ONLY = {"num_images", "mnist_dir", "data_home"}
@@ -69,30 +69,25 @@ def test_an_unknown_field_is_named():
 
 
 def test_a_refused_value_leaves_no_folder_and_the_model_is_built_once(tmp_path, monkeypatch):
-    """train_run builds one estimator; its fit checks the parameters once, before anything is
-    written."""
+    """``ufldl-sae train`` builds one estimator, whose fit checks the parameters before anything
+    is written: a refused value leaves no folder."""
+    from ufldl_sae.cli import main
     from ufldl_sae.runs import train as train_module
 
-    built, checked = [], []
-    Base = train_module.SparseAutoencoder
+    built = []
+    original = train_module.model_for
 
-    class Counting(Base):
-        def __init__(self, **kwargs):
-            built.append(kwargs["sparsity_param"])
-            super().__init__(**kwargs)
+    def counting(*args, **kwargs):
+        built.append(original(*args, **kwargs))
+        return built[-1]
 
-        def check_params(self):
-            checked.append(self.sparsity_param)
-            super().check_params()
-
-    monkeypatch.setattr(train_module, "SparseAutoencoder", Counting)
-    config = RunConfig.from_preset("patches", num_patches=200, max_iter=2, sparsity_param=2.0)
-    with pytest.raises(ValueError, match="sparsity_param must be a real number in"):
-        train_run(config, tmp_path / "bad", verbose=0)
+    monkeypatch.setattr(train_module, "model_for", counting)
+    small = ["--max-iter", "2", "--num-patches", "200", "--progress-every", "0"]
+    assert main(["train", *small, "--sparsity-param", "2", "--out", str(tmp_path / "bad")]) == 2
     assert not (tmp_path / "bad").exists()
-    assert built == [2.0] and checked == [2.0]
-    built.clear(), checked.clear()
+    assert [m.sparsity_param for m in built] == [2.0]
+    built.clear()
+    assert main(["train", *small, "--out", str(tmp_path / "good")]) == 0
+    assert len(built) == 1 and built[0].n_iter_ == 2
     config = RunConfig.from_preset("patches", num_patches=200, max_iter=2)
-    train_run(config, tmp_path / "good", verbose=0)
-    assert built == [0.01] and checked == [0.01]
     assert json.loads((tmp_path / "good" / "config.json").read_text()) == config.record()
