@@ -185,6 +185,10 @@ def test_tutorial_presets_run_from_one_command_with_their_figures(tmp_path, mnis
     history = (run / "history.csv").read_text().splitlines()
     assert len(history) == 3 and float(history[2].split(",")[1]) < float(history[1].split(",")[1])
     assert metrics["tutorial"].startswith("the ")
+    # config.json: the parameters in force only (the penalties spec replaces the notes' three)
+    config = json.loads((run / "config.json").read_text())
+    assert config["penalties"] == PRESETS[preset]["penalties"]
+    assert not {"sparsity_param", "lambda_", "beta", "patch_size", "num_patches"} & set(config)
     for name in ("weights", "loss", "reconstructions", "activations", "codes", "codes_pca",
                  "errors"):  # fmt: skip
         assert (run / f"{name}.png").stat().st_size > 5000, name

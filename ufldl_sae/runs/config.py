@@ -1,0 +1,205 @@
+"""What defines a training run: the presets, :class:`RunConfig`, and its record ``config.json``.
+
+``config.json`` records the parameters *in force* only: a setting that the run does not use
+(``sparsity_param`` beside a ``penalties`` spec that replaces it, ``patch_size`` for MNIST,
+``learning_rate`` for L-BFGS...) is left out, so the file never shows a number that played no
+part. Reading it back fills the missing fields with :class:`RunConfig`'s defaults, which the
+run does not use either; folders written before this rule (every field present) read the same.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PRESETS", "TUTORIAL_NOTES", "RunConfig", "read_config"]
+
+#: The course's two exercises. ``patches``: the sparse autoencoder exercise (sampleIMAGES, 8x8
+#: patches of whitened natural images); ``mnist``: the vectorization exercise (first 10,000
+#: MNIST training digits).
+PRESETS: dict[str, dict[str, Any]] = {
+    "patches": {
+        "hidden_size": 25,
+        "sparsity_param": 0.01,
+        "lambda_": 1e-4,
+        "beta": 3.0,
+        "max_iter": 400,
+        "patch_size": 8,
+        "num_patches": 10000,
+    },
+    "mnist": {
+        "data": "mnist",
+        "hidden_size": 196,
+        "sparsity_param": 0.1,
+        "lambda_": 3e-3,
+        "beta": 3.0,
+        "max_iter": 400,
+        "num_images": 10000,
+    },
+    # The popular tutorials (see TUTORIAL_NOTES): minibatch Adam on all 60,000 training digits,
+    # tested on the 10,000 test digits. Penalty weights are the tutorials' numbers; our
+    # reconstruction term is the notes' sum over pixels / 2, the tutorials' a mean over pixels.
+    "keras-sparse": {
+        "data": "mnist",
+        "hidden_size": 64,
+        "activation": "relu",
+        "penalties": "kl=0.05:0.1:sigmoid",
+        "solver": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 256,
+        "max_iter": 50,
+        "num_images": 60000,
+        "test_examples": 10000,
+    },
+    "keras-deep": {
+        "data": "mnist",
+        "hidden_layer_sizes": [128, 64, 32, 64, 128],
+        "activation": "relu",
+        "penalties": "none",
+        "solver": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 256,
+        "max_iter": 50,
+        "num_images": 60000,
+        "test_examples": 10000,
+    },
+    "keras-tanh-l1": {
+        "data": "mnist",
+        "hidden_size": 64,
+        "activation": "tanh",
+        "penalties": "l1w=0.01",
+        "solver": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 256,
+        "max_iter": 50,
+        "num_images": 60000,
+        "test_examples": 10000,
+    },
+    "patches-adam": {
+        "hidden_size": 256,
+        "patch_size": 32,
+        "num_patches": 10000,
+        "solver": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 128,
+        "max_iter": 50,
+        "test_examples": 2000,
+    },
+}
+
+#: What each tutorial preset reproduces, and where it leaves the notes (``train --help``,
+#: the README and ``metrics.json`` quote it).
+TUTORIAL_NOTES: dict[str, str] = {
+    "keras-sparse": "the Keras sparse autoencoder: 784 -> 64 ReLU, sigmoid output, KL "
+    "penalty rho 0.05 weight 0.1 taken on sigmoid(a) as the tutorial does (so rho_hat >= 0.5: "
+    "the target is unreachable and the penalty only pushes activations to 0), Adam 1e-3, batch "
+    "256, 50 epochs",
+    "keras-deep": "the Keras deep autoencoder 784-128-64-32-64-128-784: ReLU units, sigmoid "
+    "output, no penalty, Adam 1e-3, batch 256, 50 epochs; the code is the 32-unit layer",
+    "keras-tanh-l1": "the tanh variant: 784 -> 64 tanh, sigmoid output, L1 penalty 0.01 on the "
+    "weights (no KL: tanh units would need it on (a + 1) / 2), Adam 1e-3, batch 256, 50 epochs",
+    "patches-adam": "the pseudocode class: 32x32 whitened natural-image patches, 1024 -> 256 "
+    "sigmoid with the notes' weight decay and KL penalty, Adam 1e-3, batch 128, 50 epochs",
+}
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run; :meth:`record` is saved as ``config.json``.
+
+    The values are not checked here: the estimator's ``fit`` checks the model's (once, with
+    messages naming each argument), the data preparation checks the data's.
+    """
+
+    preset: str = "patches"
+    hidden_size: int = 25
+    sparsity_param: float = 0.01
+    lambda_: float = 1e-4
+    beta: float = 3.0
+    max_iter: int = 400
+    patch_size: int = 8
+    num_patches: int = 10000
+    num_images: int = 10000
+    images: str | None = None
+    whitened: bool = True
+    mnist_dir: str | None = None
+    data_home: str | None = None
+    backend: str = "numpy"
+    dtype: str = "float64"
+    seed: int = 0
+    checkpoint_every: int = 25
+    cost_function: str | None = None
+    data: str = "patches"
+    hidden_layer_sizes: list[int] | None = None
+    activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    penalties: str | None = None
+    solver: str = "lbfgs"
+    learning_rate: float = 1e-3
+    batch_size: int = 256
+    test_examples: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_preset(cls, preset: str, **overrides: Any) -> RunConfig:
+        """The preset's values, then every override that is not None."""
+        if preset not in PRESETS:
+            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
+        values = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
+        return cls(preset=preset, **values)
+
+    def unused(self) -> set[str]:
+        """The fields this run does not use: what another setting replaces or makes moot.
+
+        ``penalties`` replaces the notes' ``lambda_``, ``sparsity_param`` and ``beta``;
+        ``hidden_layer_sizes`` replaces ``hidden_size``; the data source decides between the
+        patch settings and the MNIST ones (``whitened`` only matters for the embedded images);
+        the step size and batch only exist for the minibatch solvers; ``extra`` when empty.
+        """
+        unused: set[str] = set()
+        if self.penalties is not None:
+            unused |= {"lambda_", "sparsity_param", "beta"}
+        if self.hidden_layer_sizes is not None:
+            unused.add("hidden_size")
+        if self.data == "patches":
+            unused |= {"num_images", "mnist_dir", "data_home"}
+            if self.images:
+                unused.add("whitened")
+        else:
+            unused |= {"patch_size", "num_patches", "images", "whitened"}
+        if self.solver == "lbfgs":
+            unused |= {"learning_rate", "batch_size"}
+        if not self.extra:
+            unused.add("extra")
+        return unused
+
+    def record(self) -> dict[str, Any]:
+        """The fields in force, in declaration order: the contents of ``config.json``."""
+        unused = self.unused()
+        return {k: v for k, v in asdict(self).items() if k not in unused}
+
+    @classmethod
+    def from_record(cls, values: dict[str, Any]) -> RunConfig:
+        """A config from ``config.json``'s object; absent fields take the defaults.
+
+        Records older than the tutorial presets have no ``data``: their preset named it.
+        An unknown field is a ``ValueError`` naming it (the file is not a run's config).
+        """
+        values = dict(values)
+        if "data" not in values:
+            values["data"] = "patches" if values.get("preset") == "patches" else "mnist"
+        known = {f.name for f in fields(cls)}
+        strange = sorted(set(values) - known)
+        if strange:
+            raise ValueError(f"config.json has unknown fields {strange}; known: {sorted(known)}")
+        return cls(**values)
+
+
+def read_config(run: str | Path) -> RunConfig:
+    """The :class:`RunConfig` of the run folder ``run`` (from its ``config.json``)."""
+    path = Path(run) / "config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{run} is not a run folder: {path.name} is missing")
+    return RunConfig.from_record(json.loads(path.read_text()))

@@ -1,0 +1,119 @@
+"""The figures of a training run, drawn from the trained estimator and the run's own files.
+
+``weights.png`` (the W1 filters, when the input is a square image), ``loss.png`` (the cost and
+its terms from ``history.csv`` and ``terms.csv``), ``reconstructions.png`` and
+``activations.png``; with held-out data also the tutorials' ``codes.png``, ``codes_pca.png``
+and ``errors.png``. Each is written through :class:`~ufldl_sae.runs.folder.RunFolder`, so a
+figure on disk is always complete.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..estimator import SparseAutoencoder
+from ..plots import codes as tutorial_plots
+from ..plots import network as visualize
+from .config import RunConfig
+from .folder import RunFolder
+
+__all__ = ["draw_figures", "held_out_errors"]
+
+
+def draw_figures(
+    run: RunFolder | str | os.PathLike[str],
+    config: RunConfig,
+    model: SparseAutoencoder,
+    data: np.ndarray,
+    report: dict[str, Any],
+    test: tuple[np.ndarray, np.ndarray | None] | None = None,
+    errors: tuple[np.ndarray, np.ndarray] | None = None,
+) -> None:
+    """weights.png, loss.png, reconstructions.png and activations.png; with held-out data
+    also the tutorials' codes.png, codes_pca.png and errors.png.
+
+    ``report`` is ``model.sparsity_report(data.T)``, computed once by the caller (its ``rho``
+    is the KL target in force, None without one); ``test`` is
+    :func:`~ufldl_sae.runs.inputs.prepare_test_data`'s result when the run has held-out
+    examples, and ``errors`` :func:`held_out_errors`'s when the caller has them already.
+    """
+    folder = run if isinstance(run, RunFolder) else RunFolder(run)
+    title = f"{config.preset}: {'-'.join(str(n) for n in model.layer_sizes_)}"
+    square = _is_square(model.n_features_in_)
+    if square:
+        W1 = model.coefs_[0]
+        folder.write("weights.png", lambda p: visualize.save_network(
+            W1.T, p, title=f"W1 filters, {title}"))  # fmt: skip
+    _draw_loss(folder, title + ("" if config.solver == "lbfgs" else " (x: epochs)"))
+    shown = data if test is None else test[0]
+    if square:
+        folder.write("reconstructions.png", lambda p: visualize.plot_reconstructions(
+            shown[:, :10], model.reconstruct(shown[:, :10].T).T, p))  # fmt: skip
+    if model._is_notes():
+        folder.write("activations.png", lambda p: visualize.plot_activations(
+            report["rho_hat"], report["rho"], p, fraction_active=report["fraction_active"]))
+    else:  # one column whose mean is rho_hat: the report's, not a second encoding of the data
+        rho_hat = report["rho_hat"][:, None]
+        folder.write("activations.png", lambda p: tutorial_plots.plot_mean_activation_bars(
+            rho_hat, report["rho"], p))  # fmt: skip
+    if test is not None:
+        _draw_test_figures(folder, model, test, *(errors or held_out_errors(model, data, test)))
+
+
+def _draw_loss(folder: RunFolder, title: str) -> None:
+    """The cost per iteration (``history.csv``) with the terms where they were measured."""
+    history = folder.read_csv("history.csv")
+    if not history["iteration"].size:
+        return
+    terms = folder.read_csv("terms.csv") if folder.exists("terms.csv") else None
+    folder.write("loss.png", lambda p: visualize.plot_loss(
+        history["iteration"],
+        history["cost"],
+        p,
+        terms=None if terms is None else {
+            "reconstruction": terms["reconstruction"],
+            "weight penalties": terms["weight_decay"],
+            "activation penalties": terms["sparsity"],
+        },
+        term_iterations=None if terms is None else terms["iteration"],
+        title=f"cost, {title}",
+    ))  # fmt: skip
+
+
+def held_out_errors(
+    model: SparseAutoencoder, data: np.ndarray, test: tuple[np.ndarray, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-example reconstruction errors on the held-out and on the training examples."""
+    return model.reconstruction_errors(test[0].T), model.reconstruction_errors(data.T)
+
+
+def _draw_test_figures(
+    folder: RunFolder,
+    model: SparseAutoencoder,
+    test: tuple[np.ndarray, Any],
+    errors: np.ndarray,
+    train_errors: np.ndarray,
+) -> None:
+    """The tutorials' figures on held-out data: two raw code units, the codes' PCA (coloured
+    by digit when labelled), and the reconstruction errors against uniform noise images, with
+    the threshold that flags 1% of the training examples as anomalies."""
+    X, labels = test
+    codes = model.transform(X.T).T  # (code size, m)
+    if codes.shape[0] >= 2:
+        folder.write("codes.png", lambda p: tutorial_plots.plot_code_scatter(
+            codes, p, labels=labels))  # fmt: skip
+        folder.write("codes_pca.png", lambda p: tutorial_plots.plot_code_pca(
+            codes, p, labels=labels))  # fmt: skip
+    noise = np.random.default_rng(0).uniform(0, 1, (X.shape[1] // 10, X.shape[0]))
+    threshold = tutorial_plots.anomaly_threshold(train_errors, 0.99)
+    folder.write("errors.png", lambda p: tutorial_plots.plot_reconstruction_error_histogram(
+        errors, p, other=model.reconstruction_errors(noise), label="test",
+        other_label="uniform noise", threshold=threshold,
+    ))  # fmt: skip
+
+
+def _is_square(n: int) -> bool:
+    return int(round(n**0.5)) ** 2 == n
