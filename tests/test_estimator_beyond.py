@@ -25,7 +25,7 @@ def digits() -> np.ndarray:
 
 def test_defaults_are_the_notes_model_and_cost(digits):
     model = SparseAutoencoder(hidden_size=8, max_iter=15, random_state=0).fit(digits)
-    assert model._is_notes()
+    assert model.model_.is_notes
     expected = sparse_autoencoder_cost_terms(model.theta_, 36, 8, 1e-4, 0.01, 3.0, digits.T)
     assert model.cost_terms_ == expected
     assert model.layer_sizes_ == (36, 8, 36)
@@ -39,7 +39,7 @@ def test_the_same_model_through_the_general_path_gives_the_same_fit(digits):
     general = SparseAutoencoder(
         hidden_size=8, max_iter=30, random_state=0, penalties="l2=1e-4,kl=0.01:3"
     ).fit(digits)
-    assert not general._is_notes()
+    assert not general.model_.is_notes
     assert general.cost_terms_.total == pytest.approx(notes.cost_terms_.total, rel=1e-9)
     np.testing.assert_allclose(general.theta_, notes.theta_, atol=1e-7)
 

@@ -143,18 +143,18 @@ def test_fit_runs_the_chosen_cost_and_only_it(data, monkeypatch):
     monkeypatch.setattr(deep, "autoencoder_cost", spy("deep", deep.autoencoder_cost))
     notes = SparseAutoencoder(hidden_size=5, max_iter=4, random_state=0).fit(data.T)
     assert calls["notes"] > 0 and calls["deep"] == 0
-    assert notes.model_.is_notes and notes._is_notes()
+    assert notes.model_.is_notes
     calls.update(notes=0, deep=0)
     general = SparseAutoencoder(hidden_size=5, max_iter=4, random_state=0,
                                 penalties="l2=1e-4,kl=0.01:3").fit(data.T)  # fmt: skip
     assert calls["deep"] > 0 and calls["notes"] == 0
-    assert not general.model_.is_notes and not general._is_notes()
+    assert not general.model_.is_notes
 
 
 def test_model_is_a_frozen_fitted_attribute_that_files_keep(data, tmp_path):
     model = SparseAutoencoder(hidden_size=5, max_iter=3, random_state=0)
     assert not hasattr(model, "model_")
-    assert model._is_notes() and model.rho_ == 0.01  # before fit: from the parameters
+    assert choose_model(model.get_params()).is_notes and model.rho_ == 0.01  # before fit
     model.fit(data.T)
     assert model.model_ == validated_choice(model.get_params())
     assert model.theta_.size == model.model_.theta_size(36)

@@ -140,7 +140,7 @@ class TrainingResult:
 
     @property
     def epochs(self) -> int:
-        """``n_iter`` under the name a minibatch run uses (the public name of ``MinibatchResult``)."""
+        """``n_iter`` under the name a minibatch run uses (``MinibatchResult.epochs``)."""
         return self.n_iter
 
     @property

@@ -157,10 +157,6 @@ class SparseAutoencoder(ParamsProtocol):
         fitted = getattr(self, "model_", None)
         return fitted if fitted is not None else choose_model(self.get_params())
 
-    def _is_notes(self) -> bool:
-        """True when the model is the notes' own (``model_.is_notes``; kept for its callers)."""
-        return self._model().is_notes
-
     @property
     def rho_(self) -> float | None:
         """The KL target rho of the model's penalties (None without a KL penalty)."""

@@ -178,7 +178,7 @@ def write_results(
         "backend": config.backend,
         "dtype": config.dtype,
         "examples": int(data.shape[1]),
-        "cost_function": config.cost_function or _cost_name(model),
+        "cost_function": config.cost_function or model.model_.cost_name,
         "layer_sizes": list(model.layer_sizes_),
         "solver": config.solver,
         "terms_by_name": model.penalty_terms_,
@@ -198,12 +198,6 @@ def write_results(
     folder.write_json("metrics.json", metrics)
     draw_figures(folder, config, model, data, report, test, errors)
     return metrics
-
-
-def _cost_name(model: SparseAutoencoder) -> str:
-    if model._is_notes():
-        return "ufldl_sae.model.sparse_autoencoder_cost"
-    return "ufldl_sae.beyond.deep.autoencoder_cost"
 
 
 def show_run(run: str | os.PathLike[str]) -> dict[str, Any]:
