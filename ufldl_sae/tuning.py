@@ -178,14 +178,17 @@ def blas_threads(numpy_threads: int) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def tuned(visible_size: int, hidden_size: int, m: int) -> Iterator[None]:
-    """The package's speed settings for one call of a public function, then the user's again.
+def tuned(
+    visible_size: int, hidden_size: int, m: int, *, max_age: float = BUSY_CORES_MAX_AGE
+) -> Iterator[None]:
+    """The package's speed settings for one call or one run, then the user's again.
 
     Applies :func:`keep_freed_memory` and :func:`blas_threads` with :func:`default_blas_threads`
-    (reusing a :func:`busy_cores` measurement up to :data:`BUSY_CORES_MAX_AGE` seconds old, so
-    a plain call never waits for one more than once in that time). Inside a run that already
-    pinned the threads (an open :func:`blas_threads`) it does nothing: re-entrant and nearly
-    free, so the public costs can apply it on every call.
+    for a problem of that size (``hidden_size``: the widest hidden layer). A :func:`busy_cores`
+    measurement up to ``max_age`` seconds old is reused, so a plain cost call waits for one at
+    most once in :data:`BUSY_CORES_MAX_AGE` seconds; a training run passes 0 and measures
+    afresh. Inside a run that already pinned the threads (an open :func:`blas_threads`) it does
+    nothing: re-entrant and nearly free, so the public costs apply it on every call.
     """
     if _DEPTH > 0:
         yield
@@ -194,7 +197,7 @@ def tuned(visible_size: int, hidden_size: int, m: int) -> Iterator[None]:
     if _threads_off():
         yield
         return
-    threads = default_blas_threads(visible_size, hidden_size, m, max_age=BUSY_CORES_MAX_AGE)
+    threads = default_blas_threads(visible_size, hidden_size, m, max_age=max_age)
     with blas_threads(threads):
         yield
 
