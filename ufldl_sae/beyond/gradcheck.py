@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..gradcheck import block_differences
+from ..tuning import tuned
 from .activations import get_activation
 from .deep import autoencoder_cost, deep_block_slices, deep_unpack, initialize_deep
 from .penalties import KLSparsity, L1Activations, L1Weights, Penalty, WeightDecay
@@ -100,7 +101,8 @@ def deep_gradient_check(
         return autoencoder_cost(t, layer_sizes, data, **options, check_inputs=False)[0]
 
     blocks = deep_block_slices(layer_sizes)
-    differences = block_differences(J, theta, blocks, epsilon=epsilon, analytical=grad)
+    with tuned(layer_sizes[0], max(layer_sizes[1:-1]), data.shape[1]):  # once, not per call
+        differences = block_differences(J, theta, blocks, epsilon=epsilon, analytical=grad)
     overall = differences.pop("overall")
     return DeepCheck(overall, differences, crossed)
 
