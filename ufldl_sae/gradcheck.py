@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from .backend import array_namespace, device_of, dtype_name, from_host, to_host
-from .model import check_cost_arguments, sparse_autoencoder_cost
+from .model import sparse_autoencoder_cost
 from .params import block_slices
 from .tuning import tuned
-from .validation import check_int, check_real
+from .validation import check_cost_arguments, check_int, check_real
 
 #: Step of the report's five-point stencil, per dtype. In float64 1e-3 balances truncation
 #: (h^4) against rounding (|J| * 1e-16 / h); float32 rounds 1e9 times coarser, so its step is
