@@ -7,19 +7,25 @@ products alone as the floor, then ufldl-sae's ``sparse_autoencoder_cost`` and, w
 ``jax.jit(jax.value_and_grad(...))``, and prints medians, minimums and ratios to the floor, all
 measured in the same run (absolute times vary between runs on a shared machine, ratios much
 less). ``--memory`` measures the peak memory of one evaluation above its inputs; ``--full`` runs
-the two presets end to end.
+the two presets end to end. ``--plain`` times a plain call of the cost, as a notebook makes it,
+with the package's speed settings (:mod:`ufldl_sae.tuning`) and with both turned off by their
+environment variables, each in fresh processes taken in turn.
 
     python benchmarks/bench_cost.py                      # all shapes, float64 and float32
     python benchmarks/bench_cost.py --shapes 64-25-10000 --dtypes float64 --repeats 30
     python benchmarks/bench_cost.py --memory --full
+    python benchmarks/bench_cost.py --plain --shapes 64-25-10000,784-196-10000 --dtypes float64
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -28,7 +34,7 @@ import numpy as np
 
 from ufldl_sae.model import sigmoid, sparse_autoencoder_cost
 from ufldl_sae.params import initialize_parameters, unpack
-from ufldl_sae.tuning import blas_threads, default_blas_threads, keep_freed_memory
+from ufldl_sae.tuning import keep_freed_memory, tuned
 
 LAMBDA, RHO, BETA = 1e-4, 0.01, 3.0
 SHAPES = ("64-25-10000", "784-196-10000", "784-196-60000")
@@ -132,7 +138,7 @@ def bench_shape(shape: str, dtype: str, repeats: int, peers: list[str]) -> list[
     visible, hidden, m = parse_shape(shape)
     theta, data = problem(visible, hidden, m, dtype)
     rows = []
-    with blas_threads(default_blas_threads(visible, hidden, m)):
+    with tuned(visible, hidden, m, max_age=0.0):  # as training does
         floor = timed(floor_products(theta, data, visible, hidden), repeats)
         rows.append({"impl": "five-product floor", "median": floor[0], "min": floor[1]})
 
@@ -154,6 +160,37 @@ def bench_shape(shape: str, dtype: str, repeats: int, peers: list[str]) -> list[
         if "median" in row:
             row["ratio"] = row["median"] / floor[0]
     return rows
+
+
+#: The environment that turns the package's speed settings off (see ufldl_sae.tuning).
+SETTINGS_OFF = {"UFLDL_SAE_BLAS_THREADS": "off", "UFLDL_SAE_KEEP_FREED_MEMORY": "0"}
+
+
+def plain_child(shape: str, dtype: str, repeats: int) -> None:
+    """In a fresh process: time a plain call (no training around it), print JSON."""
+    visible, hidden, m = parse_shape(shape)
+    theta, data = problem(visible, hidden, m, dtype)
+    median, minimum = timed(
+        lambda: sparse_autoencoder_cost(theta, visible, hidden, LAMBDA, RHO, BETA, data), repeats
+    )
+    print(json.dumps({"median": median, "min": minimum}))
+
+
+def plain_calls(shape: str, dtype: str, repeats: int, rounds: int = 2) -> dict[str, list[dict]]:
+    """The plain call with the settings on and off, ``rounds`` fresh processes each, in turn."""
+    results: dict[str, list[dict]] = {"on": [], "off": []}
+    for _ in range(rounds):
+        for setting in ("off", "on"):
+            env = dict(os.environ)
+            for name in SETTINGS_OFF:
+                env.pop(name, None)
+            if setting == "off":
+                env.update(SETTINGS_OFF)
+            command = [sys.executable, __file__, "--plain-child", shape, "--dtypes", dtype,
+                       "--repeats", str(repeats)]  # fmt: skip
+            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            results[setting].append(json.loads(out.stdout.splitlines()[-1]))
+    return results
 
 
 def peak_memory(shape: str, dtype: str) -> dict:
@@ -216,7 +253,23 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="peak memory of one evaluation")
     parser.add_argument("--full", action="store_true", help="full runs of both presets")
     parser.add_argument("--mnist-dir", help="folder of the MNIST files (default: download)")
+    parser.add_argument("--plain", action="store_true", help="plain calls, settings on and off")
+    parser.add_argument("--plain-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.plain_child:
+        plain_child(args.plain_child, args.dtypes, args.repeats)
+        return
+    if args.plain:
+        print(f"machine: {machine()}\n")
+        print("| shape | dtype | settings | median ms per process | min ms |")
+        print("|---|---|---|---|---:|")
+        for shape in filter(None, args.shapes.split(",")):
+            for dtype in args.dtypes.split(","):
+                for setting, runs in plain_calls(shape, dtype, args.repeats).items():
+                    medians = ", ".join(f"{1e3 * r['median']:.1f}" for r in runs)
+                    best = 1e3 * min(r["min"] for r in runs)
+                    print(f"| {shape} | {dtype} | {setting} | {medians} | {best:.1f} |", flush=True)
+        return
     peers = [p for p in args.peers.split(",") if p]
     # What training does (optimize.train_sparse_autoencoder), for every row alike.
     tuned = keep_freed_memory()

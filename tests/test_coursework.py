@@ -557,3 +557,14 @@ def test_registered_in_the_package_command_line(tmp_path, capsys):
     assert cli.main(["exercise", "init", str(tmp_path / "ex")]) == 0
     assert (tmp_path / "ex" / "sparse_autoencoder_cost.py").is_file()
     assert "wrote" in capsys.readouterr().out
+
+
+def test_every_mistake_plants_known_switches_and_a_typo_is_refused():
+    from ufldl_sae.coursework.mistakes import SWITCHES
+
+    for code, mistake in MISTAKES.items():
+        for signature in mistake.signatures:
+            assert signature <= set(SWITCHES), (code, signature)
+    theta, data = PROBLEMS[0].arrays()
+    with pytest.raises(ValueError, match="unknown"):
+        variant_cost(theta, 8, 3, 0.05, 0.1, 3.0, data, frozenset({"sum_grads"}))

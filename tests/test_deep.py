@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ufldl_sae import gradcheck
 from ufldl_sae.backend import to_host
 from ufldl_sae.beyond.deep import (
     autoencoder_cost,
@@ -171,12 +172,7 @@ def block_differences(theta, sizes, data, **kwargs):
         return autoencoder_cost(t, sizes, data, check_inputs=False, **kwargs)
 
     J_guarded = guarded(J, theta, sizes, data, kwargs.get("activation", "sigmoid"))
-    numerical = compute_numerical_gradient(J_guarded, theta, 1e-3, order=4)
-    _, grad = J(theta)
-    differences = {"overall": relative_difference(numerical, grad)}
-    for name, s in deep_block_slices(sizes).items():
-        differences[name] = relative_difference(numerical[s], grad[s])
-    return differences
+    return gradcheck.block_differences(J_guarded, theta, deep_block_slices(sizes), epsilon=1e-3)
 
 
 # --- Layout of theta ------------------------------------------------------------------------

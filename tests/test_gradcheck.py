@@ -16,7 +16,12 @@ from ufldl_sae import (
     relative_difference,
 )
 from ufldl_sae.backend import to_host
-from ufldl_sae.gradcheck import DEFAULT_THRESHOLD, simple_quadratic_function
+from ufldl_sae.gradcheck import (
+    DEFAULT_THRESHOLD,
+    block_differences,
+    five_point_difference,
+    simple_quadratic_function,
+)
 
 
 def problem(v, h, m, seed):
@@ -142,3 +147,83 @@ def test_bad_arguments_to_the_checker():
         compute_numerical_gradient(simple_quadratic_function, np.array([1.0, 2.0]), indices=[2])
     with pytest.raises(ValueError, match="1-D"):
         compute_numerical_gradient(simple_quadratic_function, np.ones((2, 1)))
+
+
+# --- The one primitive: compute_numerical_gradient, block_differences ------------------------
+
+
+def quadratic(A, c):
+    """J(t) = t^T A t / 2 + c^T t, with its exact gradient A t + c (A symmetric)."""
+
+    def J(t):
+        return 0.5 * t @ A @ t + c @ t, A @ t + c
+
+    return J
+
+
+def test_centered_difference_is_the_course_formula_on_a_quadratic():
+    rng = np.random.default_rng(0)
+    B = rng.normal(size=(6, 6))
+    J = quadratic(B + B.T, rng.normal(size=6))
+    theta, epsilon = rng.normal(size=6), 1e-4
+    by_hand = []
+    for i in range(6):
+        e = np.zeros(6)
+        e[i] = epsilon
+        by_hand.append((J(theta + e)[0] - J(theta - e)[0]) / (2 * epsilon))
+    numgrad = compute_numerical_gradient(J, theta, epsilon)
+    np.testing.assert_array_equal(numgrad, by_hand)  # the formula itself, bit for bit
+    # and on a quadratic the centered difference has no truncation error: only rounding is left
+    np.testing.assert_allclose(numgrad, J(theta)[1], rtol=1e-8, atol=1e-8)
+
+
+def test_five_point_difference_is_its_formula():
+    J = lambda t: float(np.sum(np.sin(t) * np.exp(t)))  # noqa: E731
+    t, epsilon = np.array([0.3, -1.2]), 1e-2
+    e = np.array([0.0, epsilon])
+    expected = (J(t - 2 * e) - 8 * J(t - e) + 8 * J(t + e) - J(t + 2 * e)) / (12 * epsilon)
+    assert five_point_difference(J, t, e, epsilon) == expected
+    assert compute_numerical_gradient(J, t, epsilon, order=4)[1] == expected
+
+
+BLOCK_LAYOUT = {"W": slice(0, 12), "b": slice(12, 15), "c": slice(15, 16)}
+
+
+@pytest.mark.parametrize("planted", list(BLOCK_LAYOUT))
+@pytest.mark.parametrize("stencil", [2, 4])
+def test_a_planted_error_in_one_block_shows_in_that_block_only(planted, stencil):
+    rng = np.random.default_rng(1)
+    B = rng.normal(size=(16, 16))
+    exact = quadratic(B + B.T, rng.normal(size=16))
+    theta = rng.normal(size=16)
+
+    def J(t):  # the right cost, a gradient wrong by 1e-3 in one entry of one block
+        cost, grad = exact(t)
+        grad = grad.copy()
+        grad[BLOCK_LAYOUT[planted].start] += 1e-3
+        return cost, grad
+
+    differences = block_differences(J, theta, BLOCK_LAYOUT, epsilon=1e-3, stencil=stencil)
+    assert list(differences) == ["overall", *BLOCK_LAYOUT]
+    assert differences[planted] > 1e-5, differences
+    assert differences["overall"] > 1e-6, differences
+    for name in BLOCK_LAYOUT:
+        if name != planted:
+            assert differences[name] < 1e-9, (name, differences)
+    # and with nothing planted every block passes
+    clean = block_differences(exact, theta, BLOCK_LAYOUT, epsilon=1e-3, stencil=stencil)
+    assert max(clean.values()) < 1e-9, clean
+
+
+def test_block_differences_on_a_sample_and_with_a_given_gradient():
+    rng = np.random.default_rng(2)
+    B = rng.normal(size=(16, 16))
+    J = quadratic(B + B.T, rng.normal(size=16))
+    theta = rng.normal(size=16)
+    wrong = J(theta)[1].copy()
+    wrong[13] *= 1.01  # in block b
+    indices = [0, 5, 12, 15]  # b sampled at 12 only: the error at 13 is not seen
+    sampled = block_differences(J, theta, BLOCK_LAYOUT, indices=indices, analytical=wrong)
+    assert max(sampled.values()) < 1e-9, sampled
+    full = block_differences(J, theta, BLOCK_LAYOUT, analytical=wrong)
+    assert full["b"] > 1e-4 and full["W"] < 1e-9 and full["c"] < 1e-9, full

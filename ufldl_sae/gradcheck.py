@@ -15,16 +15,17 @@ of the cost on its own (data term alone, then each penalty alone).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .backend import array_namespace, device_of, dtype_name, from_host, to_host
-from .model import check_cost_arguments, sparse_autoencoder_cost
-from .params import BLOCKS, block_slices
-from .validation import check_int, check_real
+from .model import sparse_autoencoder_cost
+from .params import block_slices
+from .tuning import tuned
+from .validation import check_cost_arguments, check_int, check_real
 
 #: Step of the report's five-point stencil, per dtype. In float64 1e-3 balances truncation
 #: (h^4) against rounding (|J| * 1e-16 / h); float32 rounds 1e9 times coarser, so its step is
@@ -37,14 +38,14 @@ DEFAULT_EPSILON = {"float64": 1e-3, "float32": 1e-1}
 #: Bugs whose effect is smaller than that (a weight decay of 1e-4 left out) need float64.
 DEFAULT_THRESHOLD = {"float64": 1e-9, "float32": 2e-3}
 
-#: Differences and their coefficients: the course's centered difference (order 2) and the
-#: five-point stencil (order 4), f'(x) = [f(x-2h) - 8 f(x-h) + 8 f(x+h) - f(x+2h)] / 12h.
-STENCILS = {
-    2: ((1, 1 / 2), (-1, -1 / 2)),
-    4: ((2, -1 / 12), (1, 8 / 12), (-1, -8 / 12), (-2, 1 / 12)),
-}
-
 Objective = Callable[[Any], Any]
+
+#: Where each block lies in theta, by name: ``{"W1": slice(0, 1600), ...}``.
+Blocks = Mapping[str, slice]
+
+#: The orders of :func:`compute_numerical_gradient`: the course's centered difference (2) and the
+#: five-point stencil (4).
+ORDERS = (2, 4)
 
 
 def _cost_of(value: Any) -> float:
@@ -69,15 +70,15 @@ def compute_numerical_gradient(
     J : callable
         ``J(theta)`` returns ``(cost, grad)`` or just the cost; only the cost is used.
     theta : 1-D array (any array-API backend)
-        The point; never modified (a copy is perturbed).
+        The point; never modified.
     epsilon : float
         The step :math:`\epsilon` (the course uses :math:`10^{-4}`).
     indices : sequence of int, optional
         Estimate only these coordinates (a sparse check for large theta).
     order : {2, 4}, keyword-only
-        2 is the course's centered difference (the default); 4 the five-point stencil, whose
-        error shrinks as :math:`\epsilon^4`, used by :func:`gradient_check` to resolve blocks
-        with small gradients below 1e-9.
+        2 is the course's centered difference (the default); 4 the five-point stencil
+        (:func:`five_point_difference`), whose error shrinks as :math:`\epsilon^4`, used by
+        :func:`gradient_check` to resolve blocks with small gradients below 1e-9.
 
     Returns
     -------
@@ -87,14 +88,16 @@ def compute_numerical_gradient(
 
     Notes
     -----
-    .. math:: g_i = \frac{J(\theta + \epsilon e_i) - J(\theta - \epsilon e_i)}{2\epsilon}
+    With :math:`e_i` the i-th basis vector scaled by :math:`\epsilon`,
 
-    The costs are combined in float64 on the host whatever theta's dtype, and a perturbed
-    coordinate is written back bit for bit afterwards.
+    .. math:: g_i = \frac{J(\theta + e_i) - J(\theta - e_i)}{2\epsilon}
+
+    whose error shrinks as :math:`\epsilon^2`. The costs are combined in float64 on the host
+    whatever theta's dtype.
     """
     xp = array_namespace(theta)
     check_real("epsilon", epsilon, low=0.0, low_open=True)
-    if order not in STENCILS:
+    if order not in ORDERS:
         raise ValueError(f"order must be 2 (centered) or 4 (five-point), got {order!r}")
     if len(theta.shape) != 1:
         raise ValueError(f"theta must be a 1-D vector, got shape {tuple(theta.shape)}")
@@ -103,27 +106,149 @@ def compute_numerical_gradient(
     for i in coordinates:
         if not 0 <= i < n:
             raise ValueError(f"indices must lie in [0, {n}), got {i}")
-    work = xp.asarray(theta, copy=True)
+    objective = J
+
+    def J(t: Any) -> float:  # the cost alone, as a float
+        return _cost_of(objective(t))
+
+    e = xp.zeros_like(theta)
     numgrad = np.empty(len(coordinates))
     for k, i in enumerate(coordinates):
-        original = work[i]
-        total = 0.0
-        for steps, weight in STENCILS[order]:
-            work[i] = original + steps * epsilon
-            total += weight * _cost_of(J(work))
-        work[i] = original
-        numgrad[k] = total / epsilon
+        e[i] = epsilon
+        if order == 2:
+            numgrad[k] = (J(theta + e) - J(theta - e)) / (2 * epsilon)
+        else:
+            numgrad[k] = five_point_difference(J, theta, e, epsilon)
+        e[i] = 0
     return from_host(numgrad, xp, dtype=theta.dtype, device=device_of(theta))
 
 
-def relative_difference(numerical: Any, analytical: Any) -> float:
-    r"""The course's :math:`\lVert n - a\rVert_2 / \lVert n + a\rVert_2` (0 when both are 0)."""
+def five_point_difference(J: Callable[[Any], float], theta: Any, e: Any, epsilon: float) -> float:
+    r"""The derivative of ``J`` along ``e`` (of length :math:`\epsilon`) by the five-point stencil.
+
+    .. math:: \frac{J(\theta - 2e) - 8 J(\theta - e) + 8 J(\theta + e) - J(\theta + 2e)}
+              {12\epsilon}
+
+    Its truncation error shrinks as :math:`\epsilon^4` rather than the centered difference's
+    :math:`\epsilon^2`, so a larger step (less rounding) still resolves a block whose gradient
+    is small. ``J`` returns the cost as a float.
+    """
+    return (J(theta - 2 * e) - 8 * J(theta - e) + 8 * J(theta + e) - J(theta + 2 * e)) / (
+        12 * epsilon
+    )
+
+
+def relative_difference(numerical: Any, analytical: Any, *, floor: float = 0.0) -> float:
+    r"""The course's :math:`\lVert n - a\rVert_2 / \lVert n + a\rVert_2` (0 when both are 0).
+
+    ``floor``, keyword-only, is added to the denominator: where a block's true gradient can be
+    exactly 0 (a penalty's contribution to the biases), a small share of the whole gradient's
+    norm keeps rounding noise compared with rounding noise from passing for a disagreement.
+    """
     n = np.asarray(to_host(numerical), dtype=np.float64)
     a = np.asarray(to_host(analytical), dtype=np.float64)
-    denominator = np.linalg.norm(n + a)
+    numerator = np.linalg.norm(n - a)
+    denominator = np.linalg.norm(n + a) + floor
+    if numerator == 0.0:
+        return 0.0
     if denominator == 0.0:
-        return 0.0 if np.array_equal(n, a) else float("inf")
-    return float(np.linalg.norm(n - a) / denominator)
+        return float("inf")
+    return float(numerator / denominator)
+
+
+# --- The per-block comparison every check uses -----------------------------------------------
+
+
+def gradient_pair(
+    J: Objective,
+    theta: Any,
+    *,
+    epsilon: float = 1e-3,
+    stencil: int = 4,
+    indices: Any = None,
+    analytical: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The numerical and the analytic gradient of ``J`` at ``theta``, as host float64 vectors.
+
+    The numerical one comes from :func:`compute_numerical_gradient` with ``order=stencil``; the
+    analytic one is ``J(theta)[1]`` unless given as ``analytical`` (a full-length gradient).
+    With ``indices``, both hold only those coordinates, in that order.
+    """
+    numerical = compute_numerical_gradient(J, theta, epsilon, indices=indices, order=stencil)
+    if analytical is None:
+        analytical = J(theta)[1]
+    analytical = np.asarray(to_host(analytical), dtype=np.float64)
+    if indices is not None:
+        analytical = analytical[np.asarray(indices)]
+    return np.asarray(to_host(numerical), dtype=np.float64), analytical
+
+
+def differences_by_block(
+    numerical: np.ndarray,
+    analytical: np.ndarray,
+    blocks: Blocks,
+    *,
+    indices: Any = None,
+    floor: float = 0.0,
+) -> dict[str, float]:
+    """:func:`relative_difference` overall (key ``"overall"``, first), then in each block.
+
+    ``numerical`` and ``analytical`` hold the whole theta, or only its ``indices`` (then each
+    block compares the indices that fall inside it; a block with none sampled gives 0).
+    ``floor`` is passed on to :func:`relative_difference`.
+    """
+    n = len(numerical)
+    positions = np.arange(n) if indices is None else np.asarray(indices)
+    differences = {"overall": relative_difference(numerical, analytical, floor=floor)}
+    for name, s in blocks.items():
+        inside = (positions >= s.start) & (positions < s.stop)
+        differences[name] = relative_difference(numerical[inside], analytical[inside], floor=floor)
+    return differences
+
+
+def block_differences(
+    J: Objective,
+    theta: Any,
+    blocks: Blocks,
+    *,
+    epsilon: float = 1e-3,
+    stencil: int = 4,
+    indices: Any = None,
+    analytical: Any = None,
+) -> dict[str, float]:
+    """The gradient check of ``J`` at ``theta``, overall and per block: the one primitive.
+
+    ``J(theta)`` returns ``(cost, grad)``; ``blocks`` names the slices of theta to judge on their
+    own (``{}`` for the overall figure alone). A short block (the biases) hardly moves the
+    overall figure, so a wrong gradient there shows only in its own entry. Every gradient check
+    of the package (the notes' :func:`gradient_check`, the deep one, softmax, the stacked
+    network, the coursework checker) compares through this function or its two halves,
+    :func:`gradient_pair` and :func:`differences_by_block`.
+
+    Parameters
+    ----------
+    J : callable
+        ``J(theta) -> (cost, grad)``; only the cost when ``analytical`` is given.
+    theta : 1-D array (any array-API backend)
+    blocks : mapping of str to slice
+    epsilon : float, keyword-only
+        The step (1e-3 suits the five-point stencil in float64).
+    stencil : {2, 4}, keyword-only
+        2 for the course's centered difference, 4 for the five-point stencil (the default).
+    indices : sequence of int, optional, keyword-only
+        Check only these coordinates.
+    analytical : array, optional, keyword-only
+        The analytic gradient, when already computed.
+
+    Returns
+    -------
+    dict of str to float
+        ``"overall"`` first, then one entry per block, in the order of ``blocks``.
+    """
+    numerical, exact = gradient_pair(
+        J, theta, epsilon=epsilon, stencil=stencil, indices=indices, analytical=analytical
+    )
+    return differences_by_block(numerical, exact, blocks, indices=indices)
 
 
 def simple_quadratic_function(x: Any) -> tuple[Any, Any]:
@@ -293,28 +418,32 @@ def gradient_check(
     theta = xp.astype(theta, data.dtype) if theta.dtype != data.dtype else theta
     indices = _sample_indices(visible_size, hidden_size, num_checks, np.random.default_rng(rng))
 
-    def compare(lam: float, b: float) -> tuple[np.ndarray, np.ndarray]:
-        """Numerical and analytic gradients at the sampled indices, for weights lam and b."""
+    def J(lam: float, b: float) -> Objective:
+        """The cost with weights lam and b, the arguments already checked."""
 
-        def J(t: Any) -> tuple[Any, Any]:
+        def cost(t: Any) -> tuple[Any, Any]:
             return sparse_autoencoder_cost(
                 t, visible_size, hidden_size, lam, sparsity_param, b, data, check_inputs=False
             )
 
-        numerical = compute_numerical_gradient(J, theta, epsilon, indices=indices, order=4)
-        return to_host(numerical), to_host(J(theta)[1])[indices]
+        return cost
 
-    numerical, analytical = compare(lambda_, beta)
-    slices = block_slices(visible_size, hidden_size)
-    blocks = {}
-    for name in BLOCKS:
-        inside = (indices >= slices[name].start) & (indices < slices[name].stop)
-        blocks[name] = relative_difference(numerical[inside], analytical[inside])
-    terms: dict[str, float | None] = {
-        "data term alone": relative_difference(*compare(0.0, 0.0)),
-        "+ weight decay": relative_difference(*compare(lambda_, 0.0)) if lambda_ > 0 else None,
-        "+ sparsity": relative_difference(*compare(0.0, beta)) if beta > 0 else None,
-    }
+    def overall(lam: float, b: float) -> float:
+        """The overall difference of the cost with weights lam and b alone."""
+        return block_differences(J(lam, b), theta, {}, **options)["overall"]
+
+    options = {"epsilon": epsilon, "stencil": 4, "indices": indices}
+    with tuned(visible_size, hidden_size, data.shape[1]):  # once, not at each evaluation
+        numerical, analytical = gradient_pair(J(lambda_, beta), theta, **options)
+        terms: dict[str, float | None] = {
+            "data term alone": overall(0.0, 0.0),
+            "+ weight decay": overall(lambda_, 0.0) if lambda_ > 0 else None,
+            "+ sparsity": overall(0.0, beta) if beta > 0 else None,
+        }
+    blocks = differences_by_block(
+        numerical, analytical, block_slices(visible_size, hidden_size), indices=indices
+    )
+    difference = blocks.pop("overall")
     worst = []
     for k in np.argsort(-np.abs(numerical - analytical))[:n_worst]:
         index = int(indices[k])
@@ -324,7 +453,7 @@ def gradient_check(
             Disagreement(index, block, position, float(numerical[k]), float(analytical[k]))
         )
     return GradientCheckReport(
-        difference=relative_difference(numerical, analytical),
+        difference=difference,
         blocks=blocks,
         terms=terms,
         worst=worst,

@@ -6,6 +6,11 @@ activations, ``rho_hat`` the average activation of each hidden unit over the bat
 ``delta2`` the error terms of backpropagation. Equation numbers are not in the notes, so each
 docstring quotes the equation instead, in the notes' symbols.
 
+The file reads as the notes do: the sigmoid, the forward pass, the three terms of the cost,
+the sparsity term's derivative, then :func:`sparse_autoencoder_cost`, which puts them together and
+backpropagates, and :func:`sparse_autoencoder_cost_terms`, which shares its forward pass. The
+argument checks live in :mod:`ufldl_sae.validation`.
+
 Every function is written against the Python array API: the namespace comes from the inputs, so
 the same lines run on NumPy, CuPy and ``array_api_strict``. The computation runs in the dtype of
 ``data`` (float64 or float32).
@@ -18,15 +23,8 @@ from typing import Any, NamedTuple
 
 from .backend import array_namespace, device_of, to_host
 from .params import pack, theta_size, unpack
-from .validation import (
-    check_finite,
-    check_int,
-    check_matrix,
-    check_namespace,
-    check_real,
-    check_vector,
-    warn_outside_unit_interval,
-)
+from .validation import check_cost_arguments, check_matrix, check_vector
+from .validation import check_problem as check_problem  # re-exported: optimize.py, minibatch.py
 
 
 class SaturatedUnitsError(ValueError):
@@ -54,8 +52,8 @@ def sigmoid(z: Any) -> Any:
     textbook value bit for bit down to that floor, and below it (where the true value is under
     1e-307, or 1e-38 in float32) it stays at that tiny positive value instead of 0.
     At the other end it reaches exactly 1, and nothing downstream ever sees NaN. The guard
-    costs one pass over the array (``maximum``, cheaper than ``clip``, which array-api-compat
-    implements on NumPy as a copy and then a maximum) on top of the textbook form's.
+    is one ``maximum``, a single pass over the array (``clip`` would be the obvious spelling,
+    but array-api-compat implements it on NumPy as a copy followed by a maximum).
     """
     xp = array_namespace(z)
     lowest = 1.0 - math.log(xp.finfo(z.dtype).max)
@@ -78,20 +76,24 @@ def forward(W1: Any, W2: Any, b1: Any, b2: Any, data: Any) -> tuple[Any, Any]:
     return a2, a3
 
 
-def reconstruction_cost(a3: Any, data: Any) -> Any:
-    r"""Squared error :math:`\frac{1}{m}\sum_i \frac{1}{2}\lVert a^{(3)}_i - x_i\rVert^2`."""
-    return squared_error_cost(a3 - data)
+# --- The three terms of the cost -------------------------------------------------------------
 
 
-def squared_error_cost(error: Any) -> Any:
-    r"""The reconstruction term from the errors :math:`a^{(3)}_i - x_i` (columns of ``error``).
+def reconstruction_cost(a3: Any, data: Any, *, error: Any = None) -> Any:
+    r"""The reconstruction term, the average squared error over the ``m`` examples.
 
     .. math:: \frac{1}{m}\sum_{i=1}^m \frac{1}{2}\lVert a^{(3)}_i - x_i\rVert^2
+
+    ``error``, keyword-only, is :math:`a^{(3)} - x` when the caller has formed it already (the
+    cost needs it again for :math:`\delta^{(3)}`), so it is not formed twice.
+
+    The sum runs row by row, each row a dot product with itself (``vecdot``): the same sum as
+    ``sum(error * error)`` without a second ``visible x m`` temporary.
     """
+    if error is None:
+        error = a3 - data  # (visible, m)
     xp = array_namespace(error)
     m = error.shape[1]
-    # Row by row, each a dot product: three times faster than sum(error * error) on 784 x 10,000
-    # (no second visible x m temporary), and the same sum.
     return xp.sum(xp.vecdot(error, error, axis=-1)) / (2 * m)
 
 
@@ -128,13 +130,16 @@ def sparsity_cost(rho: float, rho_hat: Any, beta: float) -> Any:
     return beta * xp.sum(kl_divergence(rho, rho_hat))
 
 
+# --- The sparsity term in backpropagation ----------------------------------------------------
+
+
 def sparsity_delta(rho: float, rho_hat: Any, beta: float) -> Any:
     r"""The derivative of the sparsity penalty with respect to :math:`\hat\rho_j`.
 
     .. math:: \beta\left(-\frac{\rho}{\hat\rho_j} + \frac{1-\rho}{1-\hat\rho_j}\right)
 
     It enters :math:`\delta^{(2)}` inside the parentheses, before the product with
-    :math:`f'(z^{(2)})`. Returns an array of shape (hidden,).
+    :math:`f'(z^{(2)})`. Returns an array of shape (hidden,) (zeros when ``beta = 0``).
     """
     if beta == 0:
         return 0 * rho_hat
@@ -142,11 +147,13 @@ def sparsity_delta(rho: float, rho_hat: Any, beta: float) -> Any:
 
 
 def check_unsaturated(rho_hat: Any) -> None:
-    """Raise :class:`SaturatedUnitsError` naming the hidden units whose rho_hat is exactly 0 or 1.
+    """Raise when a hidden unit's average activation is exactly 0 or 1, or NaN.
 
-    Such a unit makes the KL penalty and its derivative infinite. It happens when the weights
-    have grown so large that the sigmoid rounds to exactly 0 or 1 on every example: usually a
-    learning rate or step far too large, data far outside [0, 1], or no weight decay at all.
+    A unit at 0 or 1 makes the KL penalty and its derivative infinite
+    (:class:`SaturatedUnitsError`, naming the units). It happens when the weights have grown so
+    large that the sigmoid rounds to exactly 0 or 1 on every example: usually a learning rate or
+    step far too large, data far outside [0, 1], or no weight decay at all. A NaN comes from
+    NaN or inf in theta or the data (a plain ``ValueError`` saying so).
     """
     xp = array_namespace(rho_hat)
     if bool(xp.all((rho_hat > 0) & (rho_hat < 1))):
@@ -169,48 +176,65 @@ def check_unsaturated(rho_hat: Any) -> None:
     )
 
 
-def check_problem(
-    visible_size: Any,
-    hidden_size: Any,
-    lambda_: Any,
-    sparsity_param: Any,
-    beta: Any,
-    data: Any,
-) -> Any:
-    """Validate the sizes, the hyperparameters and the data; return the data's namespace."""
-    visible_size = check_int("visible_size", visible_size)
-    check_int("hidden_size", hidden_size)
-    check_real("lambda_", lambda_, low=0.0)
-    check_real("sparsity_param", sparsity_param, low=0.0, high=1.0, low_open=True, high_open=True)
-    check_real("beta", beta, low=0.0)
-    xp = check_namespace(data=data)
-    check_matrix("data", data, xp, rows=visible_size)
-    check_finite("data", data, xp)
-    warn_outside_unit_interval("data", data, xp)
-    return xp
+# --- The cost: one forward pass, the terms, backpropagation ----------------------------------
 
 
-def check_cost_arguments(
+class _Pass(NamedTuple):
+    """The forward pass of one evaluation: the weights, the activations, the average ones."""
+
+    W1: Any
+    W2: Any
+    a2: Any
+    a3: Any
+    rho_hat: Any
+
+
+def _namespace(
     theta: Any,
-    visible_size: Any,
-    hidden_size: Any,
-    lambda_: Any,
-    sparsity_param: Any,
-    beta: Any,
+    visible_size: int,
+    hidden_size: int,
+    lambda_: float,
+    sparsity_param: float,
+    beta: float,
     data: Any,
+    check_inputs: bool,
 ) -> Any:
-    """Validate the course's seven arguments once, at the public edge; return the namespace."""
-    check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
-    xp = check_namespace(theta=theta, data=data)
-    n = theta_size(visible_size, hidden_size)
-    if len(theta.shape) == 2 and 1 in theta.shape and theta.shape[0] * theta.shape[1] == n:
-        raise ValueError(
-            f"theta must be a 1-D vector of length {n}, got a {tuple(theta.shape)} matrix; "
-            "flatten it first (theta[:, 0] for a MATLAB column vector)"
+    """The arrays' namespace, after validating the seven arguments when ``check_inputs``."""
+    if check_inputs:
+        return check_cost_arguments(
+            theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data
         )
-    check_vector("theta", theta, xp, size=n)
-    check_finite("theta", theta, xp)
-    return xp
+    return array_namespace(theta, data)
+
+
+def _forward_pass(
+    xp: Any, theta: Any, visible_size: int, hidden_size: int, beta: float, data: Any
+) -> _Pass:
+    r"""Cast theta to the data's dtype, unpack it, and run the forward pass.
+
+    Shared by :func:`sparse_autoencoder_cost` and :func:`sparse_autoencoder_cost_terms`. It
+    ends with the average activations :math:`\hat\rho_j = \frac{1}{m}\sum_i a^{(2)}_j(x^{(i)})`
+    (all ``m`` examples are needed before any :math:`\delta` can be formed), checked for
+    saturation when the sparsity penalty is on.
+    """
+    if theta.dtype != data.dtype:
+        theta = xp.astype(theta, data.dtype)  # the work runs in the dtype of the data
+    W1, W2, b1, b2 = unpack(theta, visible_size, hidden_size)
+    a2, a3 = forward(W1, W2, b1, b2, data)  # (hidden, m), (visible, m)
+    rho_hat = xp.mean(a2, axis=1)  # (hidden,)
+    if beta > 0:
+        check_unsaturated(rho_hat)
+    return _Pass(W1, W2, a2, a3, rho_hat)
+
+
+def _tuned(visible_size: int, hidden_size: int, m: int) -> Any:
+    """The package's speed settings for one call (:func:`ufldl_sae.tuning.tuned`).
+
+    Imported at the call, not with this module: ``import ufldl_sae.model`` loads only the core.
+    """
+    from .tuning import tuned
+
+    return tuned(visible_size, hidden_size, m)
 
 
 def sparse_autoencoder_cost(
@@ -243,7 +267,7 @@ def sparse_autoencoder_cost(
         The training examples, one per column, ideally in [0, 1]. Sets the dtype of the work.
     check_inputs : bool, keyword-only
         Validate the arguments (default). The optimizer validates once and then passes False,
-        since checking every entry of ``data`` for NaN on each evaluation costs real time.
+        since checking every entry of ``data`` for NaN on each evaluation is a full extra pass.
 
     Returns
     -------
@@ -255,8 +279,7 @@ def sparse_autoencoder_cost(
     Notes
     -----
     One forward pass over the whole batch gives :math:`a^{(2)}`, :math:`a^{(3)}` and the average
-    activations :math:`\hat\rho_j = \frac{1}{m}\sum_i a^{(2)}_j(x^{(i)})` (all ``m`` examples are
-    needed before any :math:`\delta` can be formed). The cost is
+    activations :math:`\hat\rho_j = \frac{1}{m}\sum_i a^{(2)}_j(x^{(i)})`. The cost is
 
     .. math:: J_{sparse} = \frac{1}{m}\sum_{i=1}^m \frac{1}{2}\lVert a^{(3)}_i - x_i\rVert^2
               + \frac{\lambda}{2}\left(\lVert W^{(1)}\rVert_F^2 + \lVert W^{(2)}\rVert_F^2\right)
@@ -276,48 +299,41 @@ def sparse_autoencoder_cost(
               \nabla_{b^{(l)}} J = \frac{1}{m}\sum_i \delta^{(l+1)}_i
 
     (with :math:`a^{(1)} = x`). The biases are not decayed.
+
+    The call runs under the package's speed settings (:func:`ufldl_sae.tuning.tuned`: BLAS
+    threads for the length of the call, malloc's thresholds once per process), which change
+    no result; see :mod:`ufldl_sae.tuning` to turn them off.
     """
-    if check_inputs:
-        xp = check_cost_arguments(
-            theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data
-        )
-    else:
-        xp = array_namespace(theta, data)
-    if theta.dtype != data.dtype:
-        theta = xp.astype(theta, data.dtype)  # the work runs in the dtype of the data
-    W1, W2, b1, b2 = unpack(theta, visible_size, hidden_size)
-    m = data.shape[1]
-    rho = sparsity_param
-
-    # 1. Feedforward pass over the whole batch, then the average activation of each hidden unit.
-    a2, a3 = forward(W1, W2, b1, b2, data)  # (hidden, m), (visible, m)
-    rho_hat = xp.mean(a2, axis=1)  # (hidden,)
-    if beta > 0:
-        check_unsaturated(rho_hat)
-
-    # 2. The cost: reconstruction error + weight decay + sparsity penalty. The error a3 - x is
-    #    formed once and serves both the cost and delta3 (two passes over visible x m saved).
-    error = a3 - data  # (visible, m), that is -(x - a3)
-    cost = (
-        squared_error_cost(error)
-        + weight_decay_cost(W1, W2, lambda_)
-        + sparsity_cost(rho, rho_hat, beta)
+    xp = _namespace(
+        theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data, check_inputs
     )
+    with _tuned(visible_size, hidden_size, data.shape[1]):
+        p = _forward_pass(xp, theta, visible_size, hidden_size, beta, data)
+        W1, W2, a2, a3 = p.W1, p.W2, p.a2, p.a3
+        m, rho = data.shape[1], sparsity_param
 
-    # 3. Backpropagation: output error, then the hidden error with the sparsity term inside.
-    #    delta3 = error * a3 * (1 - a3), built in place on the error, which the cost no longer
-    #    needs: one visible x m array fewer at the peak of memory.
-    delta3 = error  # (visible, m): -(x - a3) . f'(z3)
-    delta3 *= a3
-    delta3 *= 1 - a3
-    delta2 = (W2.T @ delta3 + sparsity_delta(rho, rho_hat, beta)[:, None]) * a2 * (1 - a2)
+        # The cost: reconstruction error + weight decay + sparsity penalty. The error a3 - x is
+        # formed once and serves both the reconstruction term and delta3.
+        error = a3 - data  # (visible, m), that is -(x - a3)
+        cost = (
+            reconstruction_cost(a3, data, error=error)
+            + weight_decay_cost(W1, W2, lambda_)
+            + sparsity_cost(rho, p.rho_hat, beta)
+        )
 
-    # 4. Gradients: average over the examples, plus weight decay on the weights only.
-    W1grad = delta2 @ data.T / m + lambda_ * W1  # (hidden, visible)
-    W2grad = delta3 @ a2.T / m + lambda_ * W2  # (visible, hidden)
-    b1grad = xp.sum(delta2, axis=1) / m  # (hidden,)
-    b2grad = xp.sum(delta3, axis=1) / m  # (visible,)
-    return cost, pack(W1grad, W2grad, b1grad, b2grad)
+        # Backpropagation: the output error, then the hidden error with the sparsity term inside.
+        # delta3 is built in place on the error, which the cost no longer needs.
+        delta3 = error  # delta3 = -(x - a3) . a3 (1 - a3), of shape (visible, m)
+        delta3 *= a3
+        delta3 *= 1 - a3
+        delta2 = (W2.T @ delta3 + sparsity_delta(rho, p.rho_hat, beta)[:, None]) * a2 * (1 - a2)
+
+        # Gradients: average over the examples, plus weight decay on the weights only.
+        W1grad = delta2 @ data.T / m + lambda_ * W1  # (hidden, visible)
+        W2grad = delta3 @ a2.T / m + lambda_ * W2  # (visible, hidden)
+        b1grad = xp.sum(delta2, axis=1) / m  # (hidden,)
+        b2grad = xp.sum(delta3, axis=1) / m  # (visible,)
+        return cost, pack(W1grad, W2grad, b1grad, b2grad)
 
 
 def sparse_autoencoder_cost_terms(
@@ -333,27 +349,23 @@ def sparse_autoencoder_cost_terms(
 ) -> CostTerms:
     """The three terms of :func:`sparse_autoencoder_cost`'s cost, as Python floats (no gradient).
 
-    For reports and for checking each term on its own; same arguments as the cost, and the same
-    ``check_inputs`` switch for callers that validated the data once already.
+    For reports and for checking each term on its own; same arguments as the cost, the same
+    forward pass, and the same ``check_inputs`` switch for callers that validated the data
+    once already.
     """
-    if check_inputs:
-        xp = check_cost_arguments(
-            theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data
-        )
-    else:
-        xp = array_namespace(theta, data)
-    if theta.dtype != data.dtype:
-        theta = xp.astype(theta, data.dtype)
-    W1, W2, b1, b2 = unpack(theta, visible_size, hidden_size)
-    a2, a3 = forward(W1, W2, b1, b2, data)
-    rho_hat = xp.mean(a2, axis=1)
-    if beta > 0:
-        check_unsaturated(rho_hat)
-    return CostTerms(
-        reconstruction=float(reconstruction_cost(a3, data)),
-        weight_decay=float(weight_decay_cost(W1, W2, lambda_)),
-        sparsity=float(sparsity_cost(sparsity_param, rho_hat, beta)),
+    xp = _namespace(
+        theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data, check_inputs
     )
+    with _tuned(visible_size, hidden_size, data.shape[1]):
+        p = _forward_pass(xp, theta, visible_size, hidden_size, beta, data)
+        return CostTerms(
+            reconstruction=float(reconstruction_cost(p.a3, data)),
+            weight_decay=float(weight_decay_cost(p.W1, p.W2, lambda_)),
+            sparsity=float(sparsity_cost(sparsity_param, p.rho_hat, beta)),
+        )
+
+
+# --- Using a trained autoencoder -------------------------------------------------------------
 
 
 def feedforward_autoencoder(theta: Any, hidden_size: int, visible_size: int, data: Any) -> Any:

@@ -2,7 +2,9 @@
 
 Public functions validate their inputs once, here; the inner numerical functions trust them. Each
 message says which argument was wrong, what was received and what is expected, in the manner of
-scikit-learn's parameter constraints.
+scikit-learn's parameter constraints. The first checks are generic (an integer, a real in an
+interval, a matrix, a vector, finite values); the last ones, :func:`check_problem` and
+:func:`check_cost_arguments`, validate the seven arguments of the notes' cost.
 """
 
 from __future__ import annotations
@@ -125,3 +127,68 @@ def warn_outside_unit_interval(name: str, x: Any, xp: Any) -> None:
             UserWarning,
             stacklevel=3,
         )
+
+
+def check_theta(theta: Any, xp: Any, *, size: int) -> None:
+    """``theta`` is a finite 1-D floating vector of ``size`` entries.
+
+    A MATLAB column vector, ``(size, 1)``, gets its own message saying how to flatten it, since
+    that is the usual way a port of the course's code gets it wrong.
+    """
+    shape = tuple(getattr(theta, "shape", ()))
+    if len(shape) == 2 and 1 in shape and shape[0] * shape[1] == size:
+        raise ValueError(
+            f"theta must be a 1-D vector of length {size}, got a {shape} matrix; "
+            "flatten it first (theta[:, 0] for a MATLAB column vector)"
+        )
+    check_vector("theta", theta, xp, size=size)
+    check_finite("theta", theta, xp)
+
+
+def check_problem(
+    visible_size: Any,
+    hidden_size: Any,
+    lambda_: Any,
+    sparsity_param: Any,
+    beta: Any,
+    data: Any,
+) -> Any:
+    r"""Validate the sizes, the hyperparameters and the data of the notes' cost; return the
+    data's namespace.
+
+    The sizes are integers >= 1, :math:`\lambda \ge 0`, :math:`\rho \in (0, 1)` (the KL
+    divergence needs both :math:`\rho` and :math:`1 - \rho` positive), :math:`\beta \ge 0`;
+    ``data`` is a finite floating ``visible_size x m`` matrix, with a warning when it leaves
+    [0, 1], which a sigmoid output cannot reach.
+    """
+    visible_size = check_int("visible_size", visible_size)
+    check_int("hidden_size", hidden_size)
+    check_real("lambda_", lambda_, low=0.0)
+    check_real("sparsity_param", sparsity_param, low=0.0, high=1.0, low_open=True, high_open=True)
+    check_real("beta", beta, low=0.0)
+    xp = check_namespace(data=data)
+    check_matrix("data", data, xp, rows=visible_size)
+    check_finite("data", data, xp)
+    warn_outside_unit_interval("data", data, xp)
+    return xp
+
+
+def check_cost_arguments(
+    theta: Any,
+    visible_size: Any,
+    hidden_size: Any,
+    lambda_: Any,
+    sparsity_param: Any,
+    beta: Any,
+    data: Any,
+) -> Any:
+    """Validate the course's seven arguments once, at the public edge; return the namespace.
+
+    ``theta`` must hold the course's layout ``[W1(:); W2(:); b1; b2]``, that is
+    ``2 * hidden * visible + hidden + visible`` entries (:func:`ufldl_sae.params.theta_size`,
+    a layer above this one).
+    """
+    check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    xp = check_namespace(theta=theta, data=data)
+    check_theta(theta, xp, size=2 * hidden_size * visible_size + hidden_size + visible_size)
+    return xp

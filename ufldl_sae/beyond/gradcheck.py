@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ..gradcheck import compute_numerical_gradient, relative_difference
+from ..gradcheck import block_differences
+from ..tuning import tuned
 from .activations import get_activation
 from .deep import autoencoder_cost, deep_block_slices, deep_unpack, initialize_deep
 from .penalties import KLSparsity, L1Activations, L1Weights, Penalty, WeightDecay
@@ -85,10 +86,11 @@ def deep_gradient_check(
     epsilon: float = EPSILON,
 ) -> DeepCheck:
     """Compare :func:`~ufldl_sae.beyond.deep.autoencoder_cost`'s gradient with the five-point
-    numerical one, on the host in float64 (theta and data are small NumPy arrays)."""
+    numerical one (:func:`ufldl_sae.gradcheck.block_differences`), overall and per block, on the
+    host in float64 (theta and data are small NumPy arrays)."""
     options = {"activation": activation, "output_activation": output_activation,
                "penalties": tuple(penalties)}  # fmt: skip
-    _, grad = autoencoder_cost(theta, layer_sizes, data, **options)
+    _, grad = autoencoder_cost(theta, layer_sizes, data, **options)  # validates the arguments
     pattern = kink_pattern(theta, layer_sizes, data, activation)
     crossed = False
 
@@ -98,12 +100,11 @@ def deep_gradient_check(
             crossed = True
         return autoencoder_cost(t, layer_sizes, data, **options, check_inputs=False)[0]
 
-    numgrad = compute_numerical_gradient(J, theta, epsilon, order=4)
-    blocks = {
-        name: relative_difference(numgrad[s], grad[s])
-        for name, s in deep_block_slices(layer_sizes).items()
-    }
-    return DeepCheck(relative_difference(numgrad, grad), blocks, crossed)
+    blocks = deep_block_slices(layer_sizes)
+    with tuned(layer_sizes[0], max(layer_sizes[1:-1]), data.shape[1]):  # once, not per call
+        differences = block_differences(J, theta, blocks, epsilon=epsilon, analytical=grad)
+    overall = differences.pop("overall")
+    return DeepCheck(overall, differences, crossed)
 
 
 def kl_for(activation: str) -> KLSparsity:

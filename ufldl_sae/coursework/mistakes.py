@@ -60,6 +60,9 @@ def variant_cost(
     cost : float
     grad : float64 array of shape (2*hidden*visible + hidden + visible,)
     """
+    unknown = set(switches) - set(SWITCHES)
+    if unknown:
+        raise ValueError(f"switches must be among SWITCHES, got unknown {sorted(unknown)}")
     on = switches.__contains__
     h, v = hidden_size, visible_size
     hv = h * v

@@ -25,7 +25,7 @@ import numpy as np
 from ..backend import array_namespace, from_host, to_host
 from ..optimize import IterationRecord, LbfgsResult, host_objective, minimize_lbfgs
 from ..params import as_rng
-from ..tuning import blas_threads, default_blas_threads
+from ..tuning import tuned
 from ..validation import check_finite, check_int, check_matrix, check_real, check_vector
 
 __all__ = [
@@ -153,12 +153,13 @@ def softmax_cost(
     Theta = theta_to_matrix(theta, num_classes, input_size)  # (k, n)
     m = data.shape[1]
 
-    log_p = log_softmax(Theta @ data)  # (k, m)
-    G = ground_truth_matrix(labels, num_classes, data.dtype)  # (k, m)
-    cost = -xp.sum(G * log_p) / m + (lambda_ / 2) * xp.sum(Theta * Theta)
+    with tuned(input_size, num_classes, m):
+        log_p = log_softmax(Theta @ data)  # (k, m)
+        G = ground_truth_matrix(labels, num_classes, data.dtype)  # (k, m)
+        cost = -xp.sum(G * log_p) / m + (lambda_ / 2) * xp.sum(Theta * Theta)
 
-    Theta_grad = -(G - xp.exp(log_p)) @ data.T / m + lambda_ * Theta  # (k, n)
-    return cost, matrix_to_theta(Theta_grad)
+        Theta_grad = -(G - xp.exp(log_p)) @ data.T / m + lambda_ * Theta  # (k, n)
+        return cost, matrix_to_theta(Theta_grad)
 
 
 def softmax_probabilities(Theta: Any, data: Any) -> Any:
@@ -332,7 +333,7 @@ def softmax_train(
             theta, num_classes, input_size, lambda_, data, labels, check_inputs=False
         )
 
-    with blas_threads(default_blas_threads(input_size, num_classes, data.shape[1])):
+    with tuned(input_size, num_classes, data.shape[1], max_age=0.0):
         result = minimize_lbfgs(
             host_objective(fun, xp, data.dtype, data.device),
             theta0,

@@ -35,7 +35,7 @@ import numpy as np
 from ..backend import array_namespace
 from ..model import sigmoid
 from ..optimize import IterationRecord, LbfgsResult, host_objective, minimize_lbfgs
-from ..tuning import blas_threads, default_blas_threads
+from ..tuning import tuned
 from ..validation import check_finite, check_int, check_matrix, check_real, check_vector
 from .softmax import (
     _check_data_and_labels,
@@ -216,6 +216,21 @@ def stacked_ae_cost(
         xp = array_namespace(theta, data, labels)
     if theta.dtype != data.dtype:
         theta = xp.astype(theta, data.dtype)
+    with tuned(input_size, max(net_config.layer_sizes), data.shape[1]):
+        return _stacked_cost(xp, theta, hidden_size, num_classes, net_config, lambda_, data, labels)
+
+
+def _stacked_cost(
+    xp: Any,
+    theta: Any,
+    hidden_size: int,
+    num_classes: int,
+    net_config: NetConfig,
+    lambda_: float,
+    data: Any,
+    labels: Any,
+) -> tuple[Any, Any]:
+    """The body of :func:`stacked_ae_cost`, on validated arguments in the data's dtype."""
     softmax_theta, stack = _split(theta, hidden_size, num_classes, net_config)
     m = data.shape[1]
 
@@ -367,7 +382,7 @@ def stacked_ae_train(
         )
 
     widest = max(net_config.layer_sizes)
-    with blas_threads(default_blas_threads(input_size, widest, data.shape[1])):
+    with tuned(input_size, widest, data.shape[1], max_age=0.0):
         return minimize_lbfgs(
             host_objective(fun, xp, data.dtype, data.device),
             host_theta0,
