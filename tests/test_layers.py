@@ -8,6 +8,7 @@ takes.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,8 +43,17 @@ LAYERS: dict[str, int] = {
 }
 
 #: What ``import ufldl_sae.model`` may load: the notes' core and what it stands on.
-CORE = {"ufldl_sae", "ufldl_sae._version", "ufldl_sae.backend", "ufldl_sae.validation",
-        "ufldl_sae.params", "ufldl_sae.model"}  # fmt: skip
+CORE = {"ufldl_sae", "ufldl_sae._version", "ufldl_sae.backend", "ufldl_sae.tuning",
+        "ufldl_sae.validation", "ufldl_sae.params", "ufldl_sae.model"}  # fmt: skip
+
+
+#: The notes' core as the README counts it, and the most lines any module may have.
+CORE_MODULES = ("backend", "validation", "params", "model", "gradcheck", "results", "optimize")
+MAX_MODULE_LINES = 500
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
 
 
 def _modules() -> list[tuple[Path, str]]:
@@ -149,3 +159,23 @@ def test_public_names_load_on_first_use():
         assert getattr(ufldl_sae, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
         ufldl_sae.not_a_name  # noqa: B018
+
+
+def test_no_module_is_over_the_limit():
+    long = {str(path.relative_to(REPO)): _lines(path) for path, _ in _modules()}
+    long = {path: n for path, n in long.items() if n > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+def test_the_readme_states_the_core_size_and_draws_every_folder():
+    """The README's "about N lines" of the core stays within 10% of the count, and its layout
+    names every subpackage."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"reads in one sitting \(about ([0-9,]+) lines", readme)
+    assert match, "the README's layout section no longer states the core's size"
+    stated = int(match.group(1).replace(",", ""))
+    actual = sum(_lines(PACKAGE / f"{name}.py") for name in CORE_MODULES)
+    assert abs(stated - actual) <= 0.1 * actual, f"README says {stated}, the core has {actual}"
+    folders = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
+    missing = [f for f in folders if f"  {f}/" not in readme]
+    assert not missing, f"subpackages missing from the README's layout: {missing}"

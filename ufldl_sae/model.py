@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from .backend import array_namespace, device_of, to_host
 from .params import pack, theta_size, unpack
+from .tuning import tuned
 from .validation import check_cost_arguments, check_matrix, check_vector
 from .validation import check_problem as check_problem  # re-exported: optimize.py, minibatch.py
 
@@ -227,16 +228,6 @@ def _forward_pass(
     return _Pass(W1, W2, a2, a3, rho_hat)
 
 
-def _tuned(visible_size: int, hidden_size: int, m: int) -> Any:
-    """The package's speed settings for one call (:func:`ufldl_sae.tuning.tuned`).
-
-    Imported at the call, not with this module: ``import ufldl_sae.model`` loads only the core.
-    """
-    from .tuning import tuned
-
-    return tuned(visible_size, hidden_size, m)
-
-
 def sparse_autoencoder_cost(
     theta: Any,
     visible_size: int,
@@ -307,7 +298,7 @@ def sparse_autoencoder_cost(
     xp = _namespace(
         theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data, check_inputs
     )
-    with _tuned(visible_size, hidden_size, data.shape[1]):
+    with tuned(visible_size, hidden_size, data.shape[1]):
         p = _forward_pass(xp, theta, visible_size, hidden_size, beta, data)
         W1, W2, a2, a3 = p.W1, p.W2, p.a2, p.a3
         m, rho = data.shape[1], sparsity_param
@@ -356,7 +347,7 @@ def sparse_autoencoder_cost_terms(
     xp = _namespace(
         theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data, check_inputs
     )
-    with _tuned(visible_size, hidden_size, data.shape[1]):
+    with tuned(visible_size, hidden_size, data.shape[1]):
         p = _forward_pass(xp, theta, visible_size, hidden_size, beta, data)
         return CostTerms(
             reconstruction=float(reconstruction_cost(p.a3, data)),

@@ -34,7 +34,7 @@ from .backend import device_of, from_host, to_host, to_host_all
 from .model import check_problem, sparse_autoencoder_cost
 from .params import block_slices, theta_size
 from .results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
-from .tuning import blas_threads, default_blas_threads, keep_freed_memory
+from .tuning import tuned
 from .validation import check_int, check_real
 
 HostObjective = Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -261,9 +261,7 @@ def train_sparse_autoencoder(
     def fun(theta: Any) -> tuple[Any, Any]:
         return cost_function(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data)
 
-    keep_freed_memory()
-    threads = default_blas_threads(visible_size, hidden_size, data.shape[1])
-    with blas_threads(threads):
+    with tuned(visible_size, hidden_size, data.shape[1], max_age=0.0):
         return minimize_lbfgs(
             host_objective(fun, xp, data.dtype, device_of(data)),
             theta0,

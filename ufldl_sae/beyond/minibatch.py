@@ -78,7 +78,7 @@ from ..backend import device_of, from_host, to_host
 from ..model import check_problem, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
 from ..params import as_rng, theta_size
 from ..results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
-from ..tuning import blas_threads, default_blas_threads, keep_freed_memory
+from ..tuning import tuned
 from ..validation import check_finite, check_int, check_matrix, check_namespace
 from .steps import SOLVERS, adam_step, check_step_options, sgd_momentum_step, step_rule
 
@@ -247,9 +247,8 @@ def train_sparse_autoencoder_minibatch(
 
     if monitor is True:
         monitor = full_cost
-    keep_freed_memory()
     batch_size = check_int("batch_size", options.get("batch_size", 256))  # sizes the BLAS
-    with blas_threads(default_blas_threads(visible_size, hidden_size, batch_size)):
+    with tuned(visible_size, hidden_size, batch_size, max_age=0.0):
         return _minimize(batch_fun, theta0, data, xp, monitor=monitor or None, **options)
 
 

@@ -29,7 +29,7 @@ from ..optimize import (
     minimize_lbfgs,
     train_sparse_autoencoder,
 )
-from ..tuning import blas_threads, default_blas_threads, keep_freed_memory
+from ..tuning import tuned
 from .choice import ModelChoice
 
 
@@ -114,8 +114,7 @@ def fit_lbfgs(
     sizes = choice.layer_sizes(visible)
     fun = deep_cost(choice, theta0, data, backend)
     xp = get_namespace(backend)
-    keep_freed_memory()
-    with blas_threads(default_blas_threads(sizes[0], max(sizes[1:-1]), data.shape[1])):
+    with tuned(sizes[0], max(sizes[1:-1]), data.shape[1], max_age=0.0):
         return minimize_lbfgs(
             host_objective(lambda theta: fun(theta, data), xp, data.dtype, device_of(data)),
             theta0, max_iter=max_iter, history_size=history_size, progress=progress,
@@ -142,8 +141,6 @@ def fit_minibatch(
         )
     sizes = choice.layer_sizes(visible)
     fun = deep_cost(choice, theta0, data, backend)
-    keep_freed_memory()
-    batch_size = options["batch_size"]
-    with blas_threads(default_blas_threads(sizes[0], max(sizes[1:-1]), batch_size)):
+    with tuned(sizes[0], max(sizes[1:-1]), options["batch_size"], max_age=0.0):
         return minimize_minibatch(fun, np.asarray(to_host(theta0), dtype=np.float64), data,
                                   **options)  # fmt: skip

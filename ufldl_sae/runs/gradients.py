@@ -3,15 +3,13 @@ gradients, overall and per block."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..backend import to_host
 from ..exercises.softmax import softmax_cost
 from ..exercises.stacked import NetConfig, block_slices, stacked_ae_cost
-from ..gradcheck import compute_numerical_gradient, relative_difference
+from ..gradcheck import block_differences
 from .mnist_sets import Device
 
 __all__ = ["check_gradients"]
@@ -36,7 +34,7 @@ def check_gradients(seed: int = 0, *, backend: str = "numpy") -> dict[str, dict[
     def J(t: Any) -> Any:
         return softmax_cost(t, 10, 8, 1e-4, x, y)
 
-    figures["softmax_cost"] = _differences(J, theta, {"theta": slice(0, 80)})
+    figures["softmax_cost"] = block_differences(J, theta, {"theta": slice(0, 80)})
 
     net_config = NetConfig(8, (5, 4))
     x = device.put(rng.random((8, 20)))
@@ -46,14 +44,6 @@ def check_gradients(seed: int = 0, *, backend: str = "numpy") -> dict[str, dict[
     def J2(t: Any) -> Any:
         return stacked_ae_cost(t, 8, 4, 3, net_config, 1e-4, x, y)
 
-    figures["stacked_ae_cost"] = _differences(J2, theta, block_slices(4, 3, net_config))
+    figures["stacked_ae_cost"] = block_differences(J2, theta, block_slices(4, 3, net_config))
     return figures
 
-
-def _differences(J: Callable[[Any], Any], theta: Any, blocks: dict[str, slice]) -> dict[str, float]:
-    numerical = to_host(compute_numerical_gradient(J, theta, 1e-3, order=4))
-    analytical = to_host(J(theta)[1])
-    result = {"overall": relative_difference(numerical, analytical)}
-    for name, s in blocks.items():
-        result[name] = relative_difference(numerical[s], analytical[s])
-    return result
