@@ -25,7 +25,7 @@ from ..model import CostTerms
 from ..optimize import LbfgsResult
 from ..params import as_rng
 from . import persistence
-from .checks import check_samples, validated_choice
+from .checks import check_samples, validated_choice, warn_if_transposed
 from .choice import ModelChoice, choose_model
 from .protocol import ParamsProtocol
 from .training import device_columns, log_spaced_iterations, train
@@ -162,8 +162,14 @@ class SparseAutoencoder(ParamsProtocol):
         """The KL target rho of the model's penalties (None without a KL penalty)."""
         return self._model().rho
 
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted once ``theta_`` exists. scikit-learn's ``check_is_fitted`` asks this; without
+        it, it would take the constructor's ``lambda_`` (a name ending in ``_``) for a fitted
+        attribute."""
+        return hasattr(self, "theta_")
+
     def _check_fitted(self) -> None:
-        if not hasattr(self, "theta_"):
+        if not self.__sklearn_is_fitted__():
             raise ValueError("this SparseAutoencoder is not fitted yet: call fit(X) first")
 
     # -- learning -------------------------------------------------------------------------------
@@ -186,6 +192,7 @@ class SparseAutoencoder(ParamsProtocol):
         """
         choice = validated_choice(self.get_params())  # the one validation of the parameters
         X = check_samples(X)
+        warn_if_transposed(X)  # before any training: the course's visible x m passed as it is
         visible = X.shape[1]
         if cost_function is not None and not choice.is_notes:
             raise ValueError(
@@ -246,7 +253,8 @@ class SparseAutoencoder(ParamsProtocol):
     def _columns(self, X: Any) -> np.ndarray:
         """Checked ``X`` with the examples as columns, as the cost functions take them."""
         self._check_fitted()
-        return np.ascontiguousarray(check_samples(X, features=self.n_features_in_).T)
+        X = check_samples(X, features=self.n_features_in_, owner=type(self).__name__)
+        return np.ascontiguousarray(X.T)
 
     def transform(self, X: Any) -> np.ndarray:
         """Encode: the code layer's activations of each sample, shape (n_samples, code size)."""
@@ -258,7 +266,7 @@ class SparseAutoencoder(ParamsProtocol):
         """Decode code-layer activations (n_samples, code size) into outputs."""
         self._check_fitted()
         code = deep.code_layer(self.layer_sizes_)
-        H = check_samples(H, "H", features=self.layer_sizes_[code - 1])
+        H = check_samples(H, "H", features=self.layer_sizes_[code - 1], owner=type(self).__name__)
         hidden = get_activation(self.model_.activation)
         output = get_activation(self.model_.output_activation)
         a = H.T
