@@ -31,6 +31,19 @@ from .choice import ModelChoice, choose_model
 ALL_SOLVERS = ("lbfgs", *SOLVERS)
 
 
+#: scikit-learn's estimator checks that contradict the notes, each with the reason. The
+#: estimator carries them (``SparseAutoencoder._expected_failed_checks``); the test suite hands
+#: them to ``parametrize_with_checks(expected_failed_checks=...)``, the declaration that replaced
+#: the ``_xfail_checks`` tag in scikit-learn 1.6.
+EXPECTED_FAILED_CHECKS = {
+    "check_fit_check_is_fitted": (
+        "it fits data drawn around 100: every sigmoid hidden unit is pushed to 0 or 1 on "
+        "every example, so the notes' KL sparsity penalty is infinite and fit raises "
+        "SaturatedUnitsError by design (the notes' sigmoid network takes data in [0, 1])"
+    ),
+}
+
+
 def validated_choice(params: Mapping[str, Any]) -> ModelChoice:
     """Validate the estimator's parameters once and choose the model they describe.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -24,8 +24,14 @@ from ..beyond.penalties import Penalty
 from ..model import CostTerms
 from ..optimize import LbfgsResult
 from ..params import as_rng
+from ..validation import check_finite
 from . import persistence
-from .checks import check_samples, validated_choice, warn_if_transposed
+from .checks import (
+    EXPECTED_FAILED_CHECKS,
+    check_samples,
+    validated_choice,
+    warn_if_transposed,
+)
 from .choice import ModelChoice, choose_model
 from .protocol import ParamsProtocol
 from .training import device_columns, log_spaced_iterations, train
@@ -103,6 +109,10 @@ class SparseAutoencoder(ParamsProtocol):
         :func:`~ufldl_sae.beyond.deep.autoencoder_cost`), with its layers, units and the
         penalties in force.
     """
+
+    #: scikit-learn estimator checks that contradict the notes, with the reason
+    #: (:data:`~ufldl_sae.estimator.checks.EXPECTED_FAILED_CHECKS`).
+    _expected_failed_checks: ClassVar[dict[str, str]] = EXPECTED_FAILED_CHECKS
 
     def __init__(
         self,
@@ -233,8 +243,18 @@ class SparseAutoencoder(ParamsProtocol):
 
     def _set_theta(self, theta: np.ndarray, visible: int) -> None:
         """Fitted state from a theta trained elsewhere (a run folder's ``theta.npz``), for the
-        model the current parameters describe."""
-        self._set_fitted(choose_model(self.get_params()), theta, visible)
+        model the current parameters describe; a theta that is not a finite real vector of the
+        size that model on ``visible`` features needs is refused (``ValueError``)."""
+        choice = choose_model(self.get_params())
+        theta = np.asarray(theta)
+        expected = choice.theta_size(visible)
+        if theta.shape != (expected,) or theta.dtype.kind not in "fiu":
+            raise ValueError(
+                f"theta must be a 1-D real vector of {expected} entries for layers "
+                f"{choice.layer_sizes(visible)}, got shape {theta.shape} and dtype {theta.dtype}"
+            )
+        check_finite("theta", theta, np)
+        self._set_fitted(choice, theta, visible)
 
     def _set_fitted(self, choice: ModelChoice, theta: np.ndarray, visible: int) -> None:
         """The fitted model and its parameters, by block in the notes' shapes."""
