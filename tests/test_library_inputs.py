@@ -264,6 +264,14 @@ def test_units_below_the_sigmoid_floor_raise_instead_of_a_wrong_cost(backend):
         sparse_autoencoder_cost_terms(theta, 64, 25, 1e-4, 0.01, 3.0, data)
 
 
+def test_units_floored_by_an_infinite_theta_name_theta():
+    """A diverged step (b1 = -inf) floors the units too; the cause named is theta."""
+    theta, data = pushed_below(-np.inf)
+    with pytest.raises(ValueError, match="theta holds NaN or inf") as raised:
+        sparse_autoencoder_cost(theta, 64, 25, 1e-4, 0.01, 3.0, data, check_inputs=False)
+    assert not isinstance(raised.value, SaturatedUnitsError)
+
+
 def test_units_far_below_zero_but_above_the_floor_give_the_notes_cost():
     """-600 is far out, but every activation is still exact: no error, the notes' value."""
     theta, data = pushed_below(-600.0)

@@ -165,7 +165,7 @@ def smallest_resolved_rho_hat(dtype: Any, xp: Any) -> float:
     return floor / float(finfo.eps)
 
 
-def check_unsaturated(rho_hat: Any) -> None:
+def check_unsaturated(rho_hat: Any, theta: Any = None) -> None:
     r"""Raise when a hidden unit's average activation is 0 or 1, too close to 0 to be known, or
     NaN.
 
@@ -179,7 +179,9 @@ def check_unsaturated(rho_hat: Any) -> None:
     when the weights have grown so large that the sigmoid rounds on every example: usually a
     learning rate or step far too large, data far outside [0, 1], no weight decay at all, or the
     examples passed as rows where the course's functions take columns. A NaN comes from NaN or
-    inf in theta or the data (a plain ``ValueError`` saying so).
+    inf in theta or the data (a plain ``ValueError`` saying so); so does saturation when
+    ``theta``, given, is not finite (an infinite weight drives its units to the floor: the cause
+    is theta, not the units). Both extra looks at the arrays happen on the error path only.
     """
     xp = array_namespace(rho_hat)
     lowest = smallest_resolved_rho_hat(rho_hat.dtype, xp)
@@ -191,6 +193,11 @@ def check_unsaturated(rho_hat: Any) -> None:
         raise ValueError(
             f"rho_hat is NaN for {len(not_a_number)} hidden unit(s) (first: unit "
             f"{not_a_number[0]}): theta or the data holds NaN or inf, so the activations do too"
+        )
+    if theta is not None and not bool(xp.all(xp.isfinite(theta))):
+        raise ValueError(
+            "theta holds NaN or inf, so the hidden activations and rho_hat are not meaningful "
+            "(a diverged step usually: the units it drives to 0 or 1 are its symptom)"
         )
     units = [int(j) for j in ((values < lowest) | (values >= 1)).nonzero()[0]]
     shown = ", ".join(f"unit {j} (rho_hat = {values[j]:g})" for j in units[:5])
@@ -252,7 +259,7 @@ def _forward_pass(
     a2, a3 = forward(W1, W2, b1, b2, data)  # (hidden, m), (visible, m)
     rho_hat = xp.mean(a2, axis=1)  # (hidden,)
     if beta > 0:
-        check_unsaturated(rho_hat)
+        check_unsaturated(rho_hat, theta)
     return _Pass(W1, W2, a2, a3, rho_hat)
 
 
