@@ -106,7 +106,7 @@ def host_samples(X: Any, name: str = "X") -> np.ndarray:
             "autoencoder's layers are dense. Use X.toarray() to convert to a dense numpy array."
         )
     if isinstance(X, np.ndarray):
-        host = X
+        host = np.asarray(X)  # a subclass (np.matrix, a memmap) as a plain array, no copy
     elif array_api_compat.is_array_api_obj(X):  # another array library: one explicit copy
         host = np.asarray(to_host(X))
     else:  # lists, tuples, DataFrames, anything with __array__
