@@ -302,6 +302,15 @@ def sparse_autoencoder_cost(
     grad : array of the shape of theta
         :math:`\nabla_\theta J_{sparse}`, in the same layout as theta.
 
+    Raises
+    ------
+    SaturatedUnitsError
+        With ``beta > 0``, when a hidden unit's :math:`\hat\rho_j` is 0 or 1, or below
+        :func:`smallest_resolved_rho_hat` (its inputs pushed below the sigmoid's floor on every
+        example). The KL term would be infinite, or finite but wrong; the cost raises instead
+        of computing that term another way (a log-sigmoid form), so that it stays the notes'
+        equations below. See :func:`check_unsaturated`.
+
     Notes
     -----
     One forward pass over the whole batch gives :math:`a^{(2)}`, :math:`a^{(3)}` and the average
