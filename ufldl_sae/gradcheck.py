@@ -70,7 +70,9 @@ def compute_numerical_gradient(
     J : callable
         ``J(theta)`` returns ``(cost, grad)`` or just the cost; only the cost is used.
     theta : 1-D array (any array-API backend)
-        The point; never modified.
+        The point; never modified. An integer theta (``np.array([4, 10])``, what the course's
+        ``x = [4; 10]`` becomes in NumPy) is converted to float64 first: an integer array
+        cannot hold :math:`\theta \pm \epsilon e_i`, so the steps would round to zero.
     epsilon : float
         The step :math:`\epsilon` (the course uses :math:`10^{-4}`).
     indices : sequence of int, optional
@@ -84,7 +86,7 @@ def compute_numerical_gradient(
     -------
     numgrad : array
         Of theta's shape, or of ``len(indices)`` when ``indices`` is given; theta's namespace,
-        device and dtype.
+        device and dtype (float64 for an integer theta).
 
     Notes
     -----
@@ -101,6 +103,7 @@ def compute_numerical_gradient(
         raise ValueError(f"order must be 2 (centered) or 4 (five-point), got {order!r}")
     if len(theta.shape) != 1:
         raise ValueError(f"theta must be a 1-D vector, got shape {tuple(theta.shape)}")
+    theta = _floating(theta, xp)
     n = theta.shape[0]
     coordinates = range(n) if indices is None else [int(i) for i in indices]
     for i in coordinates:
@@ -121,6 +124,19 @@ def compute_numerical_gradient(
             numgrad[k] = five_point_difference(J, theta, e, epsilon)
         e[i] = 0
     return from_host(numgrad, xp, dtype=theta.dtype, device=device_of(theta))
+
+
+def _floating(theta: Any, xp: Any) -> Any:
+    r"""``theta`` itself when real floating; an integer theta as float64 (its steps
+    :math:`\pm\epsilon` must be representable); anything else refused by name."""
+    if xp.isdtype(theta.dtype, "real floating"):
+        return theta
+    if xp.isdtype(theta.dtype, "integral"):
+        return xp.astype(theta, xp.float64)
+    raise ValueError(
+        f"theta must have a real floating or integer dtype, got {theta.dtype}: the "
+        "differences need theta + epsilon and theta - epsilon"
+    )
 
 
 def five_point_difference(J: Callable[[Any], float], theta: Any, e: Any, epsilon: float) -> float:

@@ -24,12 +24,13 @@ from typing import Any, NamedTuple
 from .backend import array_namespace, device_of, to_host
 from .params import pack, theta_size, unpack
 from .tuning import tuned
-from .validation import check_cost_arguments, check_matrix, check_vector
+from .validation import check_cost_arguments, check_finite, check_matrix, check_theta
 from .validation import check_problem as check_problem  # re-exported: optimize.py, minibatch.py
 
 
 class SaturatedUnitsError(ValueError):
-    """A hidden unit's average activation is exactly 0 or 1, so its KL penalty is infinite."""
+    """A hidden unit's average activation is 0 or 1, or too close to 0 to be known: its KL
+    penalty is infinite, or the finite value the arithmetic would give is wrong."""
 
 
 class CostTerms(NamedTuple):
@@ -51,7 +52,8 @@ def sigmoid(z: Any) -> Any:
     largest float (709.8 in float64, 88.7 in float32), and NumPy warns there. Raising ``z``
     to at least one unit above minus that log keeps the exponential finite: the result is the
     textbook value bit for bit down to that floor, and below it (where the true value is under
-    1e-307, or 1e-38 in float32) it stays at that tiny positive value instead of 0.
+    1e-307, or 1e-38 in float32) it stays at that tiny positive value instead of 0
+    (:func:`check_unsaturated` refuses a unit whose average activation is down there).
     At the other end it reaches exactly 1, and nothing downstream ever sees NaN. The guard
     is one ``maximum``, a single pass over the array (``clip`` would be the obvious spelling,
     but array-api-compat implements it on NumPy as a copy followed by a maximum).
@@ -147,17 +149,43 @@ def sparsity_delta(rho: float, rho_hat: Any, beta: float) -> Any:
     return beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
 
 
-def check_unsaturated(rho_hat: Any) -> None:
-    """Raise when a hidden unit's average activation is exactly 0 or 1, or NaN.
+def smallest_resolved_rho_hat(dtype: Any, xp: Any) -> float:
+    r"""The smallest average activation :math:`\hat\rho_j` the sigmoid's floor leaves exact.
+
+    :func:`sigmoid` never goes below its floor :math:`f_{min} = f(1 - \log(\text{max float}))`
+    (about 1.5e-308 in float64, 8e-39 in float32): every example whose true activation is below
+    it counts as :math:`f_{min}`, so a computed :math:`\hat\rho_j` can be too large by up to
+    :math:`f_{min}` in absolute terms. Above :math:`f_{min} / \epsilon_{mach}` (6.7e-293 in
+    float64, 6.7e-32 in float32) that is less than the rounding of :math:`\hat\rho_j` itself;
+    below it, :math:`\log\hat\rho_j` in the KL term, and so the cost, can be off by any amount
+    (the cost comes back finite but wrong).
+    """
+    finfo = xp.finfo(dtype)
+    floor = 1.0 / (1.0 + math.exp(math.log(finfo.max) - 1.0))  # sigmoid(1 - log(max))
+    return floor / float(finfo.eps)
+
+
+def check_unsaturated(rho_hat: Any, theta: Any = None) -> None:
+    r"""Raise when a hidden unit's average activation is 0 or 1, too close to 0 to be known, or
+    NaN.
 
     A unit at 0 or 1 makes the KL penalty and its derivative infinite
-    (:class:`SaturatedUnitsError`, naming the units). It happens when the weights have grown so
-    large that the sigmoid rounds to exactly 0 or 1 on every example: usually a learning rate or
-    step far too large, data far outside [0, 1], or no weight decay at all. A NaN comes from
-    NaN or inf in theta or the data (a plain ``ValueError`` saying so).
+    (:class:`SaturatedUnitsError`, naming the units). A unit below
+    :func:`smallest_resolved_rho_hat` (its inputs pushed hundreds of units below zero on every
+    example) is refused too: the sigmoid's floor has replaced its true activations, so its KL
+    term would be finite but wrong. Refusing it, rather than computing the KL term from a
+    log-sigmoid, keeps :func:`sparse_autoencoder_cost` the notes' equations, and such a unit is
+    dead in any case (its KL term alone is about :math:`670\,\rho\,\beta`). Saturation happens
+    when the weights have grown so large that the sigmoid rounds on every example: usually a
+    learning rate or step far too large, data far outside [0, 1], no weight decay at all, or the
+    examples passed as rows where the course's functions take columns. A NaN comes from NaN or
+    inf in theta or the data (a plain ``ValueError`` saying so); so does saturation when
+    ``theta``, given, is not finite (an infinite weight drives its units to the floor: the cause
+    is theta, not the units). Both extra looks at the arrays happen on the error path only.
     """
     xp = array_namespace(rho_hat)
-    if bool(xp.all((rho_hat > 0) & (rho_hat < 1))):
+    lowest = smallest_resolved_rho_hat(rho_hat.dtype, xp)
+    if bool(xp.all((rho_hat >= lowest) & (rho_hat < 1))):
         return
     values = to_host(rho_hat)  # host copy on the error path only
     not_a_number = [int(j) for j in (values != values).nonzero()[0]]
@@ -166,14 +194,21 @@ def check_unsaturated(rho_hat: Any) -> None:
             f"rho_hat is NaN for {len(not_a_number)} hidden unit(s) (first: unit "
             f"{not_a_number[0]}): theta or the data holds NaN or inf, so the activations do too"
         )
-    units = [int(j) for j in ((values <= 0) | (values >= 1)).nonzero()[0]]
+    if theta is not None and not bool(xp.all(xp.isfinite(theta))):
+        raise ValueError(
+            "theta holds NaN or inf, so the hidden activations and rho_hat are not meaningful "
+            "(a diverged step usually: the units it drives to 0 or 1 are its symptom)"
+        )
+    units = [int(j) for j in ((values < lowest) | (values >= 1)).nonzero()[0]]
     shown = ", ".join(f"unit {j} (rho_hat = {values[j]:g})" for j in units[:5])
     more = f" and {len(units) - 5} more" if len(units) > 5 else ""
     raise SaturatedUnitsError(
         f"{len(units)} hidden unit(s) saturated: {shown}{more}. Their average activation is "
-        "exactly 0 or 1, so the KL sparsity penalty is infinite. Likely cause: weights so large "
-        "that the sigmoid rounds to 0 or 1 on every example (a diverged optimization, data far "
-        "outside [0, 1], or lambda_ = 0); restart from smaller weights or rescale the data."
+        f"0 or 1, or below {lowest:.3g} where the sigmoid's floor hides its true value, so the "
+        "KL sparsity penalty is infinite or unknown. Likely cause: weights so large that the "
+        "sigmoid rounds to 0 or 1 on every example (a diverged optimization, data far outside "
+        "[0, 1], or lambda_ = 0), or examples passed as rows where the course's functions take "
+        "them as columns (transpose the data); restart from smaller weights or rescale the data."
     )
 
 
@@ -224,7 +259,7 @@ def _forward_pass(
     a2, a3 = forward(W1, W2, b1, b2, data)  # (hidden, m), (visible, m)
     rho_hat = xp.mean(a2, axis=1)  # (hidden,)
     if beta > 0:
-        check_unsaturated(rho_hat)
+        check_unsaturated(rho_hat, theta)
     return _Pass(W1, W2, a2, a3, rho_hat)
 
 
@@ -266,6 +301,15 @@ def sparse_autoencoder_cost(
         :math:`J_{sparse}`, left on the arrays' device (``float(cost)`` to read it).
     grad : array of the shape of theta
         :math:`\nabla_\theta J_{sparse}`, in the same layout as theta.
+
+    Raises
+    ------
+    SaturatedUnitsError
+        With ``beta > 0``, when a hidden unit's :math:`\hat\rho_j` is 0 or 1, or below
+        :func:`smallest_resolved_rho_hat` (its inputs pushed below the sigmoid's floor on every
+        example). The KL term would be infinite, or finite but wrong; the cost raises instead
+        of computing that term another way (a log-sigmoid form), so that it stays the notes'
+        equations below. See :func:`check_unsaturated`.
 
     Notes
     -----
@@ -364,14 +408,17 @@ def feedforward_autoencoder(theta: Any, hidden_size: int, visible_size: int, dat
 
     As the course's ``feedForwardAutoencoder.m``, whose argument order (hidden before visible)
     differs from the cost's; kept so that the self-taught learning exercise reads the same.
+    ``theta`` and ``data`` must be finite (a ``ValueError`` names the one that is not), since
+    NaN features would otherwise flow silently into the classifier trained on them.
 
     Returns
     -------
     a2 : array of shape (hidden, m)
     """
     xp = array_namespace(theta, data)
-    check_vector("theta", theta, xp, size=theta_size(visible_size, hidden_size))
+    check_theta(theta, xp, size=theta_size(visible_size, hidden_size))  # finite too
     check_matrix("data", data, xp, rows=visible_size)
+    check_finite("data", data, xp)  # NaN in, NaN features out: refused by name instead
     if theta.dtype != data.dtype:
         theta = xp.astype(theta, data.dtype)
     W1, _, b1, _ = unpack(theta, visible_size, hidden_size)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import check_int, check_real
+from ..validation import check_finite, check_int, check_real
 
 __all__ = [
     "NATURAL_IMAGES_FILE",
@@ -35,14 +35,31 @@ __all__ = [
 NATURAL_IMAGES_FILE = "natural_images.npz"
 
 
+class MissingVariableError(KeyError, ValueError):
+    """A ``.mat`` file without the variable asked for. A ``KeyError`` (a name not found), and a
+    ``ValueError`` as every bad input of the package, so callers catching either see it."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 def as_image_stack(name: str, images: Any) -> np.ndarray:
-    """``images`` as a non-empty float64 (rows, cols, images) array; ``name`` is named in errors.
+    """``images`` as a non-empty, finite, real float64 (rows, cols, images) array; ``name`` is
+    named in errors.
 
     The whitening recipe and :func:`~ufldl_sae.data.patches.sample_images` both need the same
     three axes, and a single 2-D image is the common mistake, so the message says how to add the
-    trailing axis.
+    trailing axis. NaN or inf pixels are refused: every patch cut across them, and through
+    :func:`~ufldl_sae.data.patches.normalize_data` every patch at all, would be NaN. Complex
+    values are refused rather than silently losing their imaginary part.
     """
-    x = np.asarray(images, dtype=np.float64)
+    x = np.asarray(images)
+    if x.dtype.kind == "c":
+        raise ValueError(f"{name} must be real, got complex dtype {x.dtype}")
+    try:
+        x = x.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must hold numbers, got dtype {x.dtype} ({error})") from error
     if x.ndim != 3:
         raise ValueError(
             f"{name} must be a 3-D array (rows, cols, images), got shape {x.shape}; "
@@ -50,6 +67,7 @@ def as_image_stack(name: str, images: Any) -> np.ndarray:
         )
     if 0 in x.shape:
         raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    check_finite(name, x, np)
     return x
 
 
@@ -233,6 +251,17 @@ def load_images_mat(path: str | os.PathLike[str], variable: str | None = None) -
     -------
     images : float64 array of shape (rows, cols, images)
         A 2-D variable (one image, MATLAB drops the trailing singleton axis) gets one.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    MissingVariableError
+        The file holds neither variable (a ``KeyError`` and a ``ValueError``).
+    ValueError
+        Not a readable ``.mat`` file, or a variable that is not a non-empty, real, finite
+        numeric rows x cols x images array: what is loaded is checked as
+        :func:`as_image_stack` checks any images, naming the file and the variable.
     """
     import scipy.io
 
@@ -251,7 +280,7 @@ def load_images_mat(path: str | os.PathLike[str], variable: str | None = None) -
         raise ValueError(f"{path}: not a readable MATLAB .mat file ({error})") from error
     found = [name for name in wanted if name in contents]
     if not found:
-        raise KeyError(f"{path}: no variable {' or '.join(wanted)} in the file")
+        raise MissingVariableError(f"{path}: no variable {' or '.join(wanted)} in the file")
     images = contents[found[0]]
     if images.ndim == 2:
         images = images[:, :, None]
@@ -260,4 +289,4 @@ def load_images_mat(path: str | os.PathLike[str], variable: str | None = None) -
             f"{path}: variable {found[0]} must be a numeric rows x cols x images array, "
             f"got shape {images.shape} and dtype {images.dtype}"
         )
-    return np.ascontiguousarray(images, dtype=np.float64)
+    return np.ascontiguousarray(as_image_stack(f"{path}: variable {found[0]}", images))

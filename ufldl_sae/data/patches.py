@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..params import as_rng
-from ..validation import check_int
+from ..validation import check_finite, check_int
 from .natural_images import as_image_stack
 
 __all__ = ["normalize_data", "sample_images"]
@@ -37,7 +37,8 @@ def sample_images(
     ----------
     images : array_like of shape (rows, cols, images)
         E.g. :func:`~ufldl_sae.data.natural_images.load_natural_images` or
-        :func:`~ufldl_sae.data.natural_images.load_images_mat`; any size.
+        :func:`~ufldl_sae.data.natural_images.load_images_mat`; any size; real and finite (NaN
+        or inf pixels are refused, naming ``images``).
     patch_size : int
         Side of the square patches (8 in the course).
     num_patches : int
@@ -79,7 +80,8 @@ def normalize_data(patches: Any) -> np.ndarray:
     Parameters
     ----------
     patches : array_like of shape (pixels, patches)
-        One patch per column, e.g. from :func:`sample_images`. Not modified.
+        One patch per column, e.g. from :func:`sample_images`. Not modified. Must be finite:
+        NaN or inf is named as such (not as the "no variance" it would otherwise lead to).
 
     Returns
     -------
@@ -100,6 +102,7 @@ def normalize_data(patches: Any) -> np.ndarray:
         raise ValueError(
             f"patches must be a non-empty 2-D array (pixels, patches), got shape {x.shape}"
         )
+    check_finite("patches", x, np)  # NaN has no variance to report: name it as NaN
     x = x - x.mean(axis=0, keepdims=True)  # remove each patch's DC component
     pstd = 3.0 * x.std(ddof=1) if x.size > 1 else 0.0
     if not pstd > 0:

@@ -19,6 +19,14 @@ them set to something else routes the same ``fit`` through
 :func:`~ufldl_sae.beyond.deep.autoencoder_cost` and, for ``"adam"`` and ``"sgd"``,
 :func:`~ufldl_sae.beyond.minibatch.minimize_minibatch`.
 
+Input: ``X`` may be any array-like (a NumPy array, another array library's array, a list, a
+pandas DataFrame, anything with ``__array__``); it is converted once, on the host, at the edge
+(:func:`~ufldl_sae.estimator.checks.host_samples`), before the array-API code sees it, and
+refused with scikit-learn's messages when sparse, complex, empty or 1-D. Fewer samples than
+features draws a warning before training: that is the course's ``visible x m`` matrix passed
+without transposing. scikit-learn's own estimator checks pass on the class
+(``tests/test_sklearn_checks.py``).
+
 The package's modules: :mod:`~ufldl_sae.estimator.choice` (the model chosen once,
 :class:`ModelChoice`), :mod:`~ufldl_sae.estimator.checks` (the parameters and ``X`` validated
 once, at the public edge), :mod:`~ufldl_sae.estimator.training` (the chosen model wired to its
@@ -27,7 +35,14 @@ solver), :mod:`~ufldl_sae.estimator.persistence` (``.npz`` and ``.mat`` files),
 :mod:`~ufldl_sae.estimator.sparse_autoencoder` (the class).
 """
 
-from .checks import ALL_SOLVERS, check_samples, validated_choice
+from .checks import (
+    ALL_SOLVERS,
+    NonNumericInputError,
+    check_samples,
+    host_samples,
+    validated_choice,
+    warn_if_transposed,
+)
 from .choice import ModelChoice, choose_model, group_terms
 from .sparse_autoencoder import SparseAutoencoder
 from .training import log_spaced_iterations
@@ -35,10 +50,13 @@ from .training import log_spaced_iterations
 __all__ = [
     "ALL_SOLVERS",
     "ModelChoice",
+    "NonNumericInputError",
     "SparseAutoencoder",
     "check_samples",
     "choose_model",
     "group_terms",
+    "host_samples",
     "log_spaced_iterations",
     "validated_choice",
+    "warn_if_transposed",
 ]

@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..backend import BACKENDS
 from ..beyond.penalties import describe_penalties
 from ..model import CostTerms
+from .checks import validated_choice
 from .choice import choose_model
 
 if TYPE_CHECKING:  # the class imports this module; only its annotations come back here
     from .sparse_autoencoder import SparseAutoencoder
 
-#: What a saved model must hold to be loaded.
-REQUIRED_ENTRIES = {"params", "theta", "n_features_in"}
+#: What a saved model holds; :func:`save_model` writes every one, :func:`load_model` needs them.
+REQUIRED_ENTRIES = {"params", "theta", "n_features_in", "n_iter", "loss_curve", "cost_terms"}
 
 
 def _jsonable(value: Any) -> bool:
@@ -68,25 +70,106 @@ def load_model(cls: type[SparseAutoencoder], path: str | Path) -> SparseAutoenco
     """A model written by :func:`save_model`, fitted state included.
 
     The model is chosen again from the saved parameters (structure only: a model saved on a
-    GPU backend loads where that backend is missing, to be used on the host).
+    GPU backend loads where that backend is missing, to be used on the host). Nothing in the
+    file is trusted: a file that is not a readable ``.npz``, a missing entry, an unknown or bad
+    parameter, a theta that is not a finite 1-D vector of exactly the size the parameters and
+    the feature count give (a truncated or too-long theta, or a changed ``n_features_in``), or a
+    bad iteration count, loss curve or cost terms is refused with a ``ValueError`` naming the
+    file and the entry.
     """
     path = Path(path)
     if not path.exists():
         raise ValueError(f"no saved model at {path}")
-    with np.load(path, allow_pickle=False) as f:
-        missing = REQUIRED_ENTRIES - set(f.files)
-        if missing:
-            raise ValueError(f"{path} is not a saved SparseAutoencoder (missing {missing})")
-        params = json.loads(str(f["params"]))
-        for name in ("hidden_layer_sizes", "sparse_layers"):
-            if params.get(name) is not None:
-                params[name] = tuple(params[name])
-        model = cls(**params)
-        model._set_fitted(choose_model(model.get_params()), f["theta"], int(f["n_features_in"]))
-        model.n_iter_ = int(f["n_iter"])
-        model.loss_curve_ = [float(c) for c in f["loss_curve"]]
-        model.cost_terms_ = CostTerms(*(float(t) for t in f["cost_terms"]))
+    entries = _read_entries(path)
+    model = cls(**_checked_params(path, cls, entries["params"]))
+    choice = choose_model(model.get_params())
+    visible = _whole(path, "n_features_in", entries["n_features_in"], minimum=1)
+    theta = _finite_floats(path, "theta", entries["theta"])
+    expected = choice.theta_size(visible)
+    if theta.shape != (expected,):
+        raise ValueError(
+            f"{path}: theta has shape {theta.shape}, but a model of layers "
+            f"{choice.layer_sizes(visible)} on n_features_in = {visible} features needs "
+            f"{expected} entries: the file is truncated or its feature count was changed"
+        )
+    model._set_fitted(choice, theta, visible)
+    model.n_iter_ = _whole(path, "n_iter", entries["n_iter"], minimum=0)
+    model.loss_curve_ = [
+        float(c) for c in _finite_floats(path, "loss_curve", entries["loss_curve"])
+    ]
+    terms = _finite_floats(path, "cost_terms", entries["cost_terms"])
+    if terms.shape != (len(CostTerms._fields),):
+        raise ValueError(
+            f"{path}: cost_terms must hold {len(CostTerms._fields)} values "
+            f"{CostTerms._fields}, got shape {terms.shape}"
+        )
+    model.cost_terms_ = CostTerms(*(float(t) for t in terms))
     return model
+
+
+def _read_entries(path: Path) -> dict[str, np.ndarray]:
+    """Every entry of :data:`REQUIRED_ENTRIES`, read without pickle; a ``ValueError`` naming the
+    file for anything else (a truncated or corrupted zip, a lone ``.npy``, a missing entry)."""
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("a single array, not an .npz archive")
+        with loaded as f:
+            entries = {name: f[name] for name in REQUIRED_ENTRIES & set(f.files)}
+    except Exception as error:  # the file's reader fails in many ways, all of them bad input
+        raise ValueError(f"{path} is not a readable saved model ({error})") from error
+    missing = REQUIRED_ENTRIES - set(entries)
+    if missing:
+        raise ValueError(f"{path} is not a saved SparseAutoencoder (missing {sorted(missing)})")
+    return entries
+
+
+def _checked_params(path: Path, cls: type[SparseAutoencoder], stored: np.ndarray) -> dict:
+    """The saved constructor parameters, each known and valid (the backend by name only: it
+    need not be installed where the model is loaded)."""
+    try:
+        params = json.loads(str(stored)) if stored.shape == () else None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: params is not valid JSON ({error})") from error
+    if not isinstance(params, dict):
+        raise ValueError(f"{path}: params must be a JSON object of constructor arguments")
+    unknown = sorted(set(params) - set(cls._get_param_names()))
+    if unknown:
+        raise ValueError(f"{path}: unknown parameter(s) {unknown} in params")
+    for name in ("hidden_layer_sizes", "sparse_layers"):
+        if isinstance(params.get(name), list):
+            params[name] = tuple(params[name])
+    backend = params.get("backend", "numpy")
+    if backend not in BACKENDS:
+        raise ValueError(f"{path}: backend must be one of {BACKENDS}, got {backend!r}")
+    try:
+        validated_choice({**cls(**params).get_params(), "backend": "numpy"})
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
+    return params
+
+
+def _whole(path: Path, name: str, stored: np.ndarray, *, minimum: int) -> int:
+    """A saved count: one integer >= ``minimum``."""
+    if stored.shape != () or stored.dtype.kind not in "iu" or int(stored) < minimum:
+        raise ValueError(
+            f"{path}: {name} must be one integer >= {minimum}, got {stored!r} "
+            f"(shape {stored.shape}, dtype {stored.dtype})"
+        )
+    return int(stored)
+
+
+def _finite_floats(path: Path, name: str, stored: np.ndarray) -> np.ndarray:
+    """A saved 1-D array of finite real numbers, as float64."""
+    if stored.ndim != 1 or stored.dtype.kind not in "fiu":
+        raise ValueError(
+            f"{path}: {name} must be a 1-D array of real numbers, got shape {stored.shape} "
+            f"and dtype {stored.dtype}"
+        )
+    values = stored.astype(np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{path}: {name} holds {int(np.sum(~np.isfinite(values)))} NaN or inf")
+    return values
 
 
 def export_mat(model: SparseAutoencoder, path: str | Path) -> Path:

@@ -33,6 +33,7 @@ __all__ = [
     "accuracy",
     "check_labels",
     "ground_truth_matrix",
+    "integral_labels",
     "log_softmax",
     "softmax_cost",
     "labels_like",
@@ -229,23 +230,44 @@ def _check_softmax_arguments(
     return xp
 
 
+def integral_labels(host: np.ndarray) -> np.ndarray:
+    """Host ``labels`` as int64 class indices, refusing any value that is not a whole number.
+
+    Integer (and boolean) labels pass. Floating labels (a ``.mat`` file stores labels as
+    doubles) pass only when every value is finite and whole: a cast alone would make a label 2.7
+    class 2 without a word. Anything else (complex, strings, objects) is refused by its dtype.
+    """
+    if host.dtype.kind in "iub":
+        return host.astype(np.int64, copy=False)
+    if host.dtype.kind != "f":
+        raise ValueError(f"labels must have an integer dtype (class indices), got {host.dtype}")
+    bad = ~np.isfinite(host) | (host != np.round(host))
+    if np.any(bad):
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"labels must be whole class indices, got {float(host.reshape(-1)[first]):g} at index "
+            f"{first} ({int(bad.sum())} label(s) not whole numbers); floating labels are "
+            "accepted only when every one is a whole number"
+        )
+    return host.astype(np.int64)
+
+
 def labels_like(labels: Any, data: Any) -> Any:
     """``labels`` as an int64 array in the namespace and on the device of ``data``.
 
-    Host labels (NumPy, lists) are copied to the device once, explicitly; labels already in
-    ``data``'s namespace are only cast.
+    Integer labels already in ``data``'s namespace are only cast. Host labels (NumPy, lists),
+    and floating labels, are checked on the host (:func:`integral_labels`: a non-integral label
+    such as 2.7 is refused, never truncated) and copied to the device once, explicitly.
     """
     xp = array_namespace(data)
     try:
         same = array_namespace(labels, data) is xp
     except TypeError:
         same = False
-    if same:
+    if same and xp.isdtype(labels.dtype, "integral"):
         return xp.astype(labels, xp.int64) if labels.dtype != xp.int64 else labels
     host = np.asarray(to_host(labels) if hasattr(labels, "__dlpack__") else labels)
-    if host.dtype.kind not in "iu":
-        raise ValueError(f"labels must have an integer dtype (class indices), got {host.dtype}")
-    return from_host(host.astype(np.int64), xp, device=data.device)
+    return from_host(integral_labels(host), xp, device=data.device)
 
 
 # --- training and prediction, as softmaxTrain.m and softmaxPredict.m -------------------------
