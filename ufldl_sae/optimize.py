@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import scipy.optimize
 
-from .backend import device_of, from_host, to_host, to_host_all
+from .backend import array_namespace, device_of, from_host, to_host, to_host_all
 from .model import check_problem, sparse_autoencoder_cost
 from .params import block_slices, theta_size
 from .results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
@@ -232,6 +232,7 @@ def train_sparse_autoencoder(
     progress: bool | Callable[[IterationRecord], None] | None = None,
     callback: Callable[[IterationRecord, np.ndarray], None] | None = None,
     cost_function: Callable[..., tuple[Any, Any]] | None = None,
+    check_inputs: bool = True,
 ) -> LbfgsResult:
     """Train the sparse autoencoder with L-BFGS as ``train.m`` does: the course's arguments first.
 
@@ -243,9 +244,15 @@ def train_sparse_autoencoder(
     for the problem's size while it runs (:func:`~ufldl_sae.tuning.blas_threads`), and malloc
     is asked to reuse freed memory (:func:`~ufldl_sae.tuning.keep_freed_memory`).
 
+    ``check_inputs=False`` trusts the sizes, hyperparameters and data: for a caller that has
+    validated them at its own public edge (the estimator), so that nothing is checked twice.
+
     Returns the :class:`LbfgsResult` of :func:`minimize_lbfgs`, whose ``theta`` is host float64.
     """
-    xp = check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    if check_inputs:
+        xp = check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    else:
+        xp = array_namespace(data)
     theta0 = to_host(theta0)
     if theta0.shape != (theta_size(visible_size, hidden_size),):
         raise ValueError(

@@ -166,6 +166,16 @@ def check_problem(
     check_real("lambda_", lambda_, low=0.0)
     check_real("sparsity_param", sparsity_param, low=0.0, high=1.0, low_open=True, high_open=True)
     check_real("beta", beta, low=0.0)
+    return check_data(data, visible_size)
+
+
+def check_data(data: Any, visible_size: int) -> Any:
+    """Validate the notes' ``data`` (a finite floating ``visible_size x m`` matrix, with a
+    warning when it leaves [0, 1]); return its namespace.
+
+    The data half of :func:`check_problem`, for a caller that has validated the
+    hyperparameters already (the estimator) and so trains with ``check_inputs=False``.
+    """
     xp = check_namespace(data=data)
     check_matrix("data", data, xp, rows=visible_size)
     check_finite("data", data, xp)

@@ -74,7 +74,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import device_of, from_host, to_host
+from ..backend import array_namespace, device_of, from_host, to_host
 from ..model import check_problem, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
 from ..params import as_rng, theta_size
 from ..results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
@@ -218,6 +218,7 @@ def train_sparse_autoencoder_minibatch(
     data: Any,
     *,
     monitor: bool | Callable[[Any], float] = False,
+    check_inputs: bool = True,
     **options: Any,
 ) -> TrainingResult:
     """Train the sparse autoencoder on minibatches, with the course's arguments first.
@@ -230,9 +231,13 @@ def train_sparse_autoencoder_minibatch(
     callable is passed on as :func:`minimize_minibatch`'s ``monitor``.
     ``options`` are the keyword arguments of :func:`minimize_minibatch` (``solver``,
     ``learning_rate``, ``epochs``, ``batch_size``, ...). Returns its
-    :class:`~ufldl_sae.results.TrainingResult`.
+    :class:`~ufldl_sae.results.TrainingResult`. ``check_inputs=False`` trusts the arguments, as
+    :func:`~ufldl_sae.optimize.train_sparse_autoencoder`'s does.
     """
-    xp = check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    if check_inputs:
+        xp = check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    else:
+        xp = array_namespace(data)
     theta0 = _host_vector(theta0)
     n = theta_size(visible_size, hidden_size)
     if theta0.shape != (n,):

@@ -30,6 +30,7 @@ from ..optimize import (
     train_sparse_autoencoder,
 )
 from ..tuning import tuned
+from ..validation import check_data
 from .choice import ModelChoice
 
 
@@ -105,11 +106,12 @@ def fit_lbfgs(
     only).
     """
     visible = data.shape[0]
-    if choice.is_notes:
+    if choice.is_notes:  # the parameters were validated once, by validated_choice
+        check_data(data, visible)
         return train_sparse_autoencoder(
             theta0, *choice.notes_arguments(visible), data, max_iter=max_iter,
             history_size=history_size, progress=progress, callback=callback,
-            cost_function=cost_function,
+            cost_function=cost_function, check_inputs=False,
         )  # fmt: skip
     sizes = choice.layer_sizes(visible)
     fun = deep_cost(choice, theta0, data, backend)
@@ -135,9 +137,10 @@ def fit_minibatch(
     ``learning_rate``, ``epochs``, ``batch_size``, ``momentum``, ``rng``, ``progress``,
     ``callback``)."""
     visible = data.shape[0]
-    if choice.is_notes:
+    if choice.is_notes:  # the parameters were validated once, by validated_choice
+        check_data(data, visible)
         return train_sparse_autoencoder_minibatch(
-            theta0, *choice.notes_arguments(visible), data, **options
+            theta0, *choice.notes_arguments(visible), data, check_inputs=False, **options
         )
     sizes = choice.layer_sizes(visible)
     fun = deep_cost(choice, theta0, data, backend)
