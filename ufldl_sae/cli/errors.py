@@ -52,8 +52,9 @@ def explain(error: BaseException) -> tuple[int, str]:
     status 2; running out of memory and anything unexpected during a run is status 1, with a
     hint to rerun with ``--debug`` when the cause is not one the command line knows.
     """
-    if isinstance(error, RunFailedError):
-        return EXIT_FAILED, str(error)
+    status = getattr(error, "exit_status", None)  # the runs layer's RunFailedError: 1
+    if isinstance(error, RunFailedError) or isinstance(status, int):
+        return status if isinstance(status, int) else EXIT_FAILED, str(error)
     if isinstance(error, UsageError | ValueError | OSError):
         return EXIT_USAGE, str(error)
     if isinstance(error, KeyError):  # str() of a KeyError is its repr: show the message itself

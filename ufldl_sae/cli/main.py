@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 from .errors import EXIT_INTERRUPTED, debug_requested, report
@@ -64,12 +65,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    debug = debug_requested(debug or args.debug)
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            if not debug:  # a non-finite cost is reported once, in words, not as a page of these
+                warnings.filterwarnings(
+                    "ignore", "(overflow|invalid value|divide by zero) encountered", RuntimeWarning
+                )
+            return int(args.func(args))
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # every failure: one or two lines, or the traceback when asked
-        if debug_requested(debug or args.debug):
+        if debug:
             raise
         return report(args.command, error)

@@ -205,16 +205,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         cost_function = _student_cost(config.cost_function)
     data = _training_data(config)
     run = Path(args.resume) if args.resume else choose_run_dir(args.out, config.preset)
-    print(f"run folder: {run}", flush=True)
     metrics = train_run(
         config, run, verbose=max(args.progress_every, 0), resume=bool(args.resume),
         cost_function=cost_function, data=data,
+        on_start=lambda: print(f"run folder: {run}", flush=True),
     )  # fmt: skip
     _print_summary(run, metrics)
     if metrics["status"] == "failed":
         print(f"ufldl-sae train: error: the run failed: {metrics['reason']}", file=sys.stderr)
-        print(f"{metrics['advice']}; what it learned is in {run}/ (continue it with --resume "
-              f"{run})", file=sys.stderr)  # fmt: skip
+        kept = f"; what it learned is in {run}/ (--resume {run} continues it)"
+        print(metrics["advice"] + (kept if metrics["iterations"] else ""), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_INTERRUPTED if metrics["interrupted"] else 0
 

@@ -140,6 +140,7 @@ def train_run(
     cost_function: Callable[..., Any] | None = None,
     data: np.ndarray | None = None,
     test: tuple[np.ndarray, np.ndarray | None] | None = None,
+    on_start: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """Train (or continue) the run in ``run``; write every artifact; return the metrics.
 
@@ -151,7 +152,7 @@ def train_run(
     it does not exist (it must be new or empty, see
     :func:`~ufldl_sae.runs.folder.choose_run_dir`, unless ``resume``), and locked while the run
     writes it. ``data`` is :func:`~ufldl_sae.runs.inputs.prepare_data`'s result when the caller
-    already has it.
+    already has it; ``on_start()`` is called once everything is checked, before training.
 
     Ctrl-C stops within one evaluation: the best theta so far and all artifacts are written and
     the metrics say ``"interrupted": true``. A failure part-way (a non-finite cost, running out
@@ -171,7 +172,7 @@ def train_run(
     check_memory(estimate_memory(config, sizes, data.shape[1]))
     folder = RunFolder(run) if resume else RunFolder(run, config=config.record(), lock=True)
     try:
-        return _train(folder, config, model, data, test, sizes, resume, cost_function)
+        return _train(folder, config, model, data, test, sizes, resume, cost_function, on_start)
     finally:
         folder.unlock()
 
@@ -185,6 +186,7 @@ def _train(
     sizes: tuple[int, ...],
     resume: bool,
     cost_function: Callable[..., Any] | None,
+    on_start: Callable[[], Any] | None,
 ) -> dict[str, Any]:
     """:func:`train_run` once everything is checked: the folder's lock is held by the caller."""
     run = folder.path
@@ -204,6 +206,8 @@ def _train(
         folder.log("history.csv", HISTORY_FIELDS).truncate_after(done)
         folder.log("terms.csv", TERM_FIELDS).truncate_after(done)
     checkpointer = Checkpointer(folder, done, config.checkpoint_every, elapsed)
+    if on_start is not None:
+        on_start()
     start = time.perf_counter()
     try:
         model.fit(data.T, theta0=theta0, callback=checkpointer, cost_function=cost_function)
