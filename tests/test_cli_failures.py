@@ -129,6 +129,15 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_with_the_figure(tmp_path):
     assert "run folder" not in done.stdout
 
 
+def test_too_many_examples_are_refused_before_the_data_are_drawn(tmp_path, capsys, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(runs, "prepare_data", lambda config: drawn.append(config))
+    assert main(["train", "--num-patches", "1000000000", "--out", str(tmp_path / "run")]) == 2
+    refusal = capsys.readouterr().err
+    assert "needs about" in refusal and "TiB" in refusal and "Traceback" not in refusal
+    assert drawn == [] and not (tmp_path / "run").exists()
+
+
 def test_the_memory_estimate_counts_activations_and_lbfgs_memory():
     config = runs.RunConfig(hidden_size=200_000, num_patches=10_000)
     estimate = estimate_memory(config, (64, 200_000, 64), 10_000)

@@ -203,6 +203,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     cost_function = None
     if config.cost_function:
         cost_function = _student_cost(config.cost_function)
+    from ..runs.preflight import check_memory, check_test_examples, planned_memory
+
+    check_test_examples(config)
+    check_memory(planned_memory(config))  # before the data: a refusal allocates nothing
     data = _training_data(config)
     run = Path(args.resume) if args.resume else choose_run_dir(args.out, config.preset)
     metrics = train_run(

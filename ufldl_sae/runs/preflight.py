@@ -28,7 +28,7 @@ from ..validation import check_int
 from .config import RunConfig
 
 __all__ = ["MemoryEstimate", "available_memory", "check_memory", "check_test_examples",
-           "estimate_memory"]  # fmt: skip
+           "estimate_memory", "planned_memory"]  # fmt: skip
 
 #: Correction pairs L-BFGS keeps (the estimator's ``history_size``).
 LBFGS_PAIRS = 100
@@ -113,3 +113,18 @@ def check_memory(estimate: MemoryEstimate, available: int | None = None) -> None
 def check_test_examples(config: RunConfig) -> int:
     """``test_examples`` as an integer >= 0 (0: none); the MNIST bound is checked on loading."""
     return check_int("test_examples", config.test_examples, minimum=0)
+
+
+def planned_memory(config: RunConfig) -> MemoryEstimate:
+    """:func:`estimate_memory` from the config alone, before any data is drawn or loaded.
+
+    The input size is the patch's pixels or MNIST's 784, the examples ``num_patches`` or
+    ``num_images`` (at most the 60,000 training digits); the layers are ``hidden_layer_sizes``
+    or ``hidden_size``, mirrored: a refusal here never allocates the data it would not hold.
+    """
+    if config.data == "patches":
+        visible, examples = config.patch_size**2, config.num_patches
+    else:
+        visible, examples = 784, min(config.num_images, 60_000)
+    hidden = config.hidden_layer_sizes or [config.hidden_size]
+    return estimate_memory(config, (visible, *hidden, visible), examples)
