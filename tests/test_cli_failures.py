@@ -293,3 +293,14 @@ def test_a_seed_must_not_be_negative(capsys):
     with pytest.raises(SystemExit) as caught:
         main(["train", "--seed", "-1"])
     assert caught.value.code == 2 and "expected an integer >= 0" in capsys.readouterr().err
+
+
+def test_a_non_finite_cost_outside_train_is_two_lines_and_status_1():
+    from ufldl_sae.cli.errors import explain
+    from ufldl_sae.optimize import NonFiniteError
+
+    status, text = explain(NonFiniteError("the cost is nan at evaluation 3"))
+    assert status == 1 and text.startswith("the cost is nan at evaluation 3\n")
+    assert len(text.splitlines()) == 2 and "--lambda" in text
+    status, text = explain(KeyError("IMAGES.mat: no variable IMAGES"))
+    assert status == 2 and text == "IMAGES.mat: no variable IMAGES"

@@ -59,6 +59,11 @@ def explain(error: BaseException) -> tuple[int, str]:
         return EXIT_USAGE, str(error)
     if isinstance(error, KeyError):  # str() of a KeyError is its repr: show the message itself
         return EXIT_USAGE, str(error.args[0]) if error.args else "missing key"
+    if isinstance(error, FloatingPointError):  # the solvers' NonFiniteError, outside train
+        return EXIT_FAILED, (
+            f"{error}\nsmaller weights of the cost's terms (--lambda, --beta) or a smaller step "
+            "keep it finite"
+        )
     if isinstance(error, MemoryError):
         return EXIT_FAILED, (
             f"out of memory ({error or 'MemoryError'})\n"
