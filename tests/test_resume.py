@@ -258,3 +258,9 @@ def test_cost_cannot_be_added_to_a_run_of_the_notes_cost(run, tmp_path, capsys):
     cost.write_text(GOOD_COST)
     assert resume(run, "--max-iter", "8", "--cost", str(cost)) == 2
     refused(capsys, "--cost cannot change when resuming")
+
+
+def test_show_names_a_damaged_metrics_file(run, capsys):
+    (run / "metrics.json").write_text(json.dumps({"status": "finished", "terms": 3}))
+    assert main(["show", str(run)]) == 2
+    refused(capsys, "metrics.json does not hold a run's metrics")

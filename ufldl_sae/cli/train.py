@@ -331,5 +331,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     run = Path(args.run_dir)
     metrics = show_run(run)
-    _print_summary(run, metrics)
+    try:
+        _print_summary(run, metrics)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:  # an edited metrics.json
+        raise UsageError(
+            f"{run / 'metrics.json'} does not hold a run's metrics ({type(error).__name__}: "
+            f"{error}); the figures were redrawn"
+        ) from None
     return 0
