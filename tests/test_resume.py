@@ -264,3 +264,11 @@ def test_show_names_a_damaged_metrics_file(run, capsys):
     (run / "metrics.json").write_text(json.dumps({"status": "finished", "terms": 3}))
     assert main(["show", str(run)]) == 2
     refused(capsys, "metrics.json does not hold a run's metrics")
+
+
+def test_out_and_a_cost_confirmation_without_resume_are_refused(run, tmp_path, capsys):
+    assert resume(run, "--out", str(tmp_path / "elsewhere")) == 2
+    refused(capsys, "--out and --resume exclude each other")
+    assert main(["train", *SMALL, "--accept-cost-change", "--out", str(tmp_path / "new")]) == 2
+    refused(capsys, "--accept-cost-change only applies with --resume")
+    assert not (tmp_path / "new").exists() and not (tmp_path / "elsewhere").exists()
