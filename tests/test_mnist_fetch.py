@@ -8,6 +8,7 @@ import http.server
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class Mirror:
     def __init__(self, files: dict[str, bytes]) -> None:
         self.files = files
         self.cut: set[str] = set()  # send a full Content-Length, then half the bytes, then close
+        self.flood: set[str] = set()  # no Content-Length, then far more bytes than the file has
+        self.lie: set[str] = set()  # a Content-Length far above the file's size
+        self.stall: set[str] = set()  # a few bytes, then silence
+        self.trickle: set[str] = set()  # one byte every 20 ms, forever
         self.requests: list[str] = []
 
     def handler(self) -> type[http.server.BaseHTTPRequestHandler]:
@@ -46,13 +51,40 @@ class Mirror:
                 body = mirror.files[name]
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(len(body)))
+                if name in mirror.lie:
+                    self.send_header("Content-Length", str(300 * 10**6))
+                elif not mirror.flood & {name}:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                try:
+                    if self.misbehave(name, body):
+                        return
+                except OSError:  # the client hung up, as it should
+                    return
                 if name in mirror.cut:
                     self.wfile.write(body[: len(body) // 2])
                     self.close_connection = True  # the server closes the socket: a cut download
                     return
                 self.wfile.write(body)
+
+            def misbehave(self, name: str, body: bytes) -> bool:
+                """Send a bad answer for ``name`` if asked to; True when one was sent."""
+                if name in mirror.flood:
+                    for _ in range(100):  # 6.4 MB at most, whatever the client does
+                        self.wfile.write(body[:64] * 1024)
+                elif name in mirror.stall:
+                    self.wfile.write(body[:10])
+                    self.wfile.flush()
+                    time.sleep(3)
+                elif name in mirror.trickle:
+                    for byte in body[:150]:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.02)
+                else:
+                    return False
+                self.close_connection = True
+                return True
 
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 pass
@@ -114,7 +146,9 @@ def prefill(cache: Path, mnist_dir: Path, but: str) -> None:
 def test_checksum_mismatch_leaves_nothing(tmp_path, mirror, mnist_dir):
     state, url = mirror
     bad = "t10k-labels-idx1-ubyte.gz"
-    state.files[bad] = state.files["train-labels-idx1-ubyte.gz"]  # a valid file, the wrong one
+    body = bytearray(state.files[bad])
+    body[-1] ^= 0xFF  # the right size, one byte wrong (a longer file is cut off by its size)
+    state.files[bad] = bytes(body)
     prefill(tmp_path / "mnist", mnist_dir, but=bad)
     with pytest.raises(MnistDownloadError, match=r"(?s)t10k-labels-idx1-ubyte.gz.*SHA-256"):
         fetch_mnist(tmp_path, base_url=url)
@@ -199,3 +233,63 @@ def test_verify_local_folder(tmp_path, mnist_dir):
         verify_mnist_folder(folder)
     with pytest.raises(FileNotFoundError, match="no such folder"):
         verify_mnist_folder(tmp_path / "absent")
+
+
+def _fails_quickly(tmp_path, url, mnist_dir, name, match, **limits):
+    prefill(tmp_path / "mnist", mnist_dir, but=name)
+    start = time.monotonic()
+    with pytest.raises(MnistDownloadError, match=match):
+        fetch_mnist(tmp_path, base_url=url, **limits)
+    assert time.monotonic() - start < 2.5
+    assert leftovers(tmp_path / "mnist") == sorted(set(NAMES) - {name})
+
+
+def test_a_mirror_sending_too_much_is_cut_off_at_the_files_size(tmp_path, mirror, mnist_dir):
+    state, url = mirror
+    name = "t10k-labels-idx1-ubyte.gz"  # 4542 bytes; the mirror sends up to 6.4 MB
+    state.flood.add(name)
+    _fails_quickly(tmp_path, url, mnist_dir, name, "sent more than the 4542 bytes")
+
+
+def test_a_content_length_above_the_files_size_is_refused_before_reading(
+    tmp_path, mirror, mnist_dir
+):
+    state, url = mirror
+    name = "t10k-labels-idx1-ubyte.gz"
+    state.lie.add(name)
+    _fails_quickly(tmp_path, url, mnist_dir, name, "announces 300000000 bytes, more than the 4542")
+
+
+def test_a_stalled_mirror_is_dropped_after_the_stall_timeout(tmp_path, mirror, mnist_dir):
+    state, url = mirror
+    name = "t10k-labels-idx1-ubyte.gz"
+    state.stall.add(name)
+    _fails_quickly(tmp_path, url, mnist_dir, name, "stalled: no data for 0.3 s after 10 bytes",
+                   stall_timeout=0.3)  # fmt: skip
+
+
+def test_a_trickling_mirror_meets_the_deadline(tmp_path, mirror, mnist_dir):
+    """One byte every 20 ms never trips the stall timeout; the total deadline stops it."""
+    state, url = mirror
+    name = "t10k-labels-idx1-ubyte.gz"
+    state.trickle.add(name)
+    _fails_quickly(tmp_path, url, mnist_dir, name, "longer than its deadline of 0.5 s",
+                   deadline=0.5, stall_timeout=1.0)  # fmt: skip
+    assert state.requests == ["/mnist/" + name]
+
+
+def test_partial_files_of_a_crashed_fetch_are_removed_by_the_next(tmp_path, mnist_dir):
+    cache = tmp_path / "mnist"
+    prefill(cache, mnist_dir, but="")
+    crashed = cache / ".train-images-idx3-ubyte.gz.x1y2z3.part"  # as kill -9 leaves it
+    crashed.write_bytes(b"\0" * 1000)
+    paths = fetch_mnist(tmp_path, base_url="http://127.0.0.1:9/")  # all cached: no request
+    assert not crashed.exists() and paths["train_images"].is_file()
+
+
+@pytest.mark.parametrize("bad", [0, -5, float("nan"), float("inf"), True])
+def test_limits_must_be_finite_positive_seconds(tmp_path, bad):
+    with pytest.raises(ValueError, match="deadline must be a finite positive number"):
+        fetch_mnist(tmp_path, base_url="http://127.0.0.1:9/", deadline=bad)
+    with pytest.raises(ValueError, match="stall_timeout must be a finite positive number"):
+        fetch_mnist(tmp_path, base_url="http://127.0.0.1:9/", stall_timeout=bad)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -42,7 +43,9 @@ def test_an_interrupted_write_keeps_the_old_file(tmp_path):
 def test_the_temporary_keeps_the_suffix_that_writers_read(tmp_path):
     seen = []
     RunFolder(tmp_path).write("loss.png", lambda p: (seen.append(p.name), p.write_bytes(b"x")))
-    assert seen == [".loss.tmp.png"] and (tmp_path / "loss.png").read_bytes() == b"x"
+    # A new random name each time (created O_EXCL: nothing planted can redirect the write).
+    assert len(seen) == 1 and re.fullmatch(r"\.loss\.tmp[0-9a-f]{8}\.png", seen[0])
+    assert (tmp_path / "loss.png").read_bytes() == b"x"
 
 
 def test_json_holds_numpy_values_as_plain_numbers(tmp_path):
@@ -127,7 +130,7 @@ def test_every_whole_file_of_a_run_goes_through_the_atomic_writer(argv, tmp_path
     monkeypatch.setattr(folder_module, "write_atomic", recording)
     run = tmp_path / "run"
     assert main([*argv, "--out", str(run)]) == 0
-    on_disk = {p.name for p in run.iterdir()}
+    on_disk = {p.name for p in run.iterdir()} - {folder_module.LOCK_FILE}
     assert on_disk - {"history.csv", "terms.csv"} == set(written)
     assert {"config.json", "metrics.json", "theta.npz"} <= on_disk
     assert any(name.endswith(".png") for name in written)

@@ -2,8 +2,11 @@
 
 ``train`` runs the course's exercises end to end (``--preset patches``, the default, or
 ``mnist``) and leaves a run folder; ``gradcheck`` runs the course's checks; ``show`` re-draws a
-run's figures. Mistakes in the command (a bad flag, a missing file) exit with status 2 and one
-line saying what was wrong, never a traceback; Ctrl-C during training exits with 130 after
+run's figures. Every failure is one or two lines (what went wrong, what to do), never a traceback
+unless ``--debug`` (or ``UFLDL_SAE_DEBUG=1``) asks for one: a mistake in the command or its files
+(a bad value, a missing file, a run that cannot fit in memory) exits with status 2 before
+anything is created; a run that fails part-way (a non-finite cost, out of memory) exits with 1
+after writing its best theta, metrics marked ``failed`` and figures; Ctrl-C exits with 130 after
 writing everything learned so far.
 
 The parser and :func:`main` are in :mod:`~ufldl_sae.cli.main`; each subcommand in its module:

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EXIT_INTERRUPTED, UsageError
-from .types import positive_int
+from .errors import EXIT_FAILED, EXIT_INTERRUPTED, UsageError
+from .types import nonnegative_int, positive_int
 
 __all__ = ["add_show", "add_train", "cmd_show", "cmd_train"]
 
@@ -36,7 +36,7 @@ def add_train(subparsers: Any) -> None:
         f"Beyond the notes, the tutorials' configurations: {tutorials} Every hyperparameter "
         "can be overridden.",
     )
-    p.add_argument("--preset", choices=list(PRESETS), default="patches")
+    p.add_argument("--preset", choices=list(PRESETS), help="default: patches")
     p.add_argument("--hidden-size", type=positive_int)
     p.add_argument("--sparsity-param", type=float, help="target activation rho, in (0, 1)")
     p.add_argument("--lambda", dest="lambda_", type=float, help="weight decay, >= 0")
@@ -68,18 +68,33 @@ def add_train(subparsers: Any) -> None:
     p.add_argument("--num-images", type=positive_int, help="mnist preset: first N digits")
     p.add_argument("--images", help="patches preset: your own IMAGES.mat (or IMAGES_RAW.mat)")
     p.add_argument(
-        "--unwhitened", action="store_true", help="patches preset: un-whitened embedded images"
-    )
+        "--unwhitened", action="store_true", default=None,
+        help="patches preset: un-whitened embedded images",
+    )  # fmt: skip
     p.add_argument("--mnist-dir", help="mnist preset: a folder holding the four MNIST files")
     p.add_argument("--data-home", help="mnist preset: cache folder for the download")
-    p.add_argument("--backend", choices=["numpy", "cupy", "array_api_strict"], default="numpy")
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    p.add_argument("--seed", type=int, default=0, help="seed of the patches and the weights")
+    p.add_argument("--backend", choices=["numpy", "cupy", "array_api_strict"],
+                   help="default: numpy")  # fmt: skip
+    p.add_argument("--dtype", choices=["float64", "float32"], help="default: float64")
+    p.add_argument("--seed", type=nonnegative_int, help="seed of the patches and the weights (0)")
     p.add_argument("--out", help="run folder to create (default: runs/<preset>-<time>)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
-    p.add_argument("--checkpoint-every", type=positive_int, default=25)
+    p.add_argument(
+        "--resume", metavar="RUN_DIR",
+        help="continue a run from its checkpoint; --max-iter, --checkpoint-every, --lambda, "
+        "--beta, --sparsity-param, --learning-rate, --batch-size, --backend, --dtype, "
+        "--test-examples, --mnist-dir and --data-home may change (recorded in config.json); "
+        "any other flag that differs is refused",
+    )  # fmt: skip
+    p.add_argument("--checkpoint-every", type=positive_int, help="iterations (default 25)")
     p.add_argument("--progress-every", type=int, default=1, help="0: no progress lines")
-    p.add_argument("--cost", metavar="FILE.py[:FUNCTION]", help="train with your own cost function")
+    p.add_argument(
+        "--cost", metavar="FILE.py[:FUNCTION]",
+        help="train with your own cost function (with --resume: the same file again)",
+    )  # fmt: skip
+    p.add_argument(
+        "--accept-cost-change", action="store_true",
+        help="with --resume: continue although the --cost file changed since the run started",
+    )  # fmt: skip
     p.set_defaults(func=cmd_train)
 
 
@@ -90,44 +105,79 @@ def add_show(subparsers: Any) -> None:
     p.set_defaults(func=cmd_show)
 
 
+#: The ``train`` flags that set a :class:`~ufldl_sae.runs.RunConfig` field, by field.
+_FIELDS = (
+    "hidden_size", "sparsity_param", "lambda_", "beta", "max_iter", "patch_size", "num_patches",
+    "num_images", "images", "mnist_dir", "data_home", "backend", "dtype", "seed",
+    "checkpoint_every", "hidden_layer_sizes", "activation", "output_activation", "penalties",
+    "solver", "learning_rate", "batch_size", "test_examples",
+)  # fmt: skip
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The config fields the flags set (a flag left out is None: the preset or run decides)."""
+    given = {name: getattr(args, name) for name in _FIELDS}
+    given["whitened"] = None if args.unwhitened is None else not args.unwhitened
+    given["preset"] = args.preset
+    return given
+
+
 def _config_from(args: argparse.Namespace) -> Any:
     from ..runs import RunConfig
 
     if args.resume:
-        from ..runs import read_config
+        return _resumed_config(args)
+    if args.accept_cost_change:
+        raise UsageError("--accept-cost-change only applies with --resume")
+    given = {k: v for k, v in _given(args).items() if k != "preset"}
+    config = RunConfig.from_preset(args.preset or "patches", **given, cost_function=args.cost)
+    if args.cost:
+        from ..runs.resume import cost_sha256
 
-        config = read_config(Path(args.resume))
-        if args.max_iter is not None:
-            config = replace(config, max_iter=args.max_iter)
+        config = replace(config, cost_sha256=cost_sha256(args.cost))
+    return config
+
+
+def _resumed_config(args: argparse.Namespace) -> Any:
+    """The run's config, checked, with the flags given applied (recorded) or refused by name.
+
+    ``--resume`` never imports code named in the folder: a run trained with ``--cost FILE``
+    needs ``--cost FILE`` again, with the SHA-256 recorded at the start (or
+    ``--accept-cost-change``).
+    """
+    from ..runs import read_config
+    from ..runs.resume import apply_changes, cost_sha256, load_checkpoint
+
+    run = Path(args.resume)
+    if args.out is not None:
+        raise UsageError("--out and --resume exclude each other: --resume continues RUN_DIR")
+    config = read_config(run)
+    _, iteration, _ = load_checkpoint(run)
+    config = apply_changes(config, _given(args), iteration)
+    if config.cost_function is None:
+        if args.cost:
+            raise UsageError(
+                f"{run} was trained with the notes' cost; --cost cannot change when resuming"
+            )
         return config
-    return RunConfig.from_preset(
-        args.preset,
-        hidden_size=args.hidden_size,
-        sparsity_param=args.sparsity_param,
-        lambda_=args.lambda_,
-        beta=args.beta,
-        max_iter=args.max_iter,
-        patch_size=args.patch_size,
-        num_patches=args.num_patches,
-        num_images=args.num_images,
-        images=args.images,
-        whitened=not args.unwhitened,
-        mnist_dir=args.mnist_dir,
-        data_home=args.data_home,
-        backend=args.backend,
-        dtype=args.dtype,
-        seed=args.seed,
-        checkpoint_every=args.checkpoint_every,
-        cost_function=args.cost,
-        hidden_layer_sizes=args.hidden_layer_sizes,
-        activation=args.activation,
-        output_activation=args.output_activation,
-        penalties=args.penalties,
-        solver=args.solver,
-        learning_rate=args.learning_rate,
-        batch_size=args.batch_size,
-        test_examples=args.test_examples,
-    )
+    if not args.cost:
+        raise UsageError(
+            f"{run} was trained with your cost {config.cost_function}; pass --cost "
+            f"{config.cost_function} again (a run folder never decides which code runs)"
+        )
+    digest = cost_sha256(args.cost)
+    if config.cost_sha256 is not None and digest != config.cost_sha256:
+        if not args.accept_cost_change:
+            raise UsageError(
+                f"{args.cost} changed since the run started (SHA-256 {digest[:12]}..., recorded "
+                f"{config.cost_sha256[:12]}...)\npass --accept-cost-change to continue with "
+                "the new code (the change is recorded in config.json)"
+            )
+    if digest != config.cost_sha256 or args.cost != config.cost_function:
+        entry = {"iteration": iteration, "cost_function": args.cost, "cost_sha256": digest}
+        config = replace(config, cost_function=args.cost, cost_sha256=digest,
+                         changes=[*config.changes, entry])  # fmt: skip
+    return config
 
 
 def _sizes(text: str) -> list[int]:
@@ -153,14 +203,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     cost_function = None
     if config.cost_function:
         cost_function = _student_cost(config.cost_function)
+    from ..runs.preflight import check_memory, check_test_examples, planned_memory
+
+    check_test_examples(config)
+    check_memory(planned_memory(config))  # before the data: a refusal allocates nothing
     data = _training_data(config)
     run = Path(args.resume) if args.resume else choose_run_dir(args.out, config.preset)
-    print(f"run folder: {run}", flush=True)
     metrics = train_run(
         config, run, verbose=max(args.progress_every, 0), resume=bool(args.resume),
         cost_function=cost_function, data=data,
+        on_start=lambda: print(f"run folder: {run}", flush=True),
     )  # fmt: skip
     _print_summary(run, metrics)
+    if metrics["status"] == "failed":
+        print(f"ufldl-sae train: error: the run failed: {metrics['reason']}", file=sys.stderr)
+        kept = f"; what it learned is in {run}/ (--resume {run} continues it)"
+        print(metrics["advice"] + (kept if metrics["iterations"] else ""), file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_INTERRUPTED if metrics["interrupted"] else 0
 
 
@@ -170,6 +229,8 @@ def _training_data(config: Any) -> np.ndarray:
 
     try:
         return prepare_data(config)
+    except KeyError as error:  # a .mat file without the variable: the loader's own message
+        raise UsageError(f"{error.args[0] if error.args else error}") from error
     except MnistDownloadError as error:
         raise UsageError(
             f"{error}\nMNIST could not be downloaded. If you have the four files "
@@ -179,11 +240,32 @@ def _training_data(config: Any) -> np.ndarray:
         ) from error
 
 
+#: Findings of the quick check that make training pointless: the function does not run, or
+#: returns something that is not (a number, theta's shape of numbers).
+BLOCKING = frozenset({
+    "not-implemented", "raised-exception", "memory-limit", "wrong-return", "cost-not-scalar",
+    "grad-wrong-shape", "not-finite",
+})  # fmt: skip
+
+
 def _student_cost(spec: str) -> Any:
+    """The student's cost, quick-checked, wrapped to return what the optimizer takes.
+
+    A cost that cannot train (it raises, is not implemented, returns the wrong shape) is exit
+    status 2 with the finding, before any folder exists; one that runs but computes something
+    else trains all the same, after a warning (seeing what it learns is part of the lesson).
+    """
     from ..coursework import load_student_function, quick_check
 
     func = load_student_function(spec)  # StudentCodeError (a ValueError): exit 2, one message
     report = quick_check(func, "sparse_autoencoder_cost")
+    blocking = [f for f in report.findings if f.code in BLOCKING and f.severity == "error"]
+    if blocking:
+        first = blocking[0].message.splitlines()[0]
+        raise UsageError(
+            f"{spec} cannot train: {first} [{blocking[0].code}]\n"
+            f"'ufldl-sae check {spec}' shows the whole finding and how to fix it"
+        )
     if not report.passed:
         print(report, file=sys.stderr)
         print(
@@ -191,10 +273,34 @@ def _student_cost(spec: str) -> Any:
             f"so you can see what it learns. 'ufldl-sae check {spec}' tells you more.",
             file=sys.stderr,
         )
-    return func
+    return _as_arrays(func)
+
+
+def _as_arrays(func: Any) -> Any:
+    """``func`` returning what ``check`` accepts (a Python float cost, a list or column
+    gradient) converted once, at the edge, into the arrays of theta's namespace."""
+    from ..backend import array_namespace
+
+    def cost(theta: Any, *args: Any) -> tuple[Any, Any]:
+        J, grad = func(theta, *args)
+        xp = array_namespace(theta)
+        if not hasattr(J, "__array_namespace__"):
+            J = xp.asarray(float(np.asarray(J, dtype=np.float64).reshape(())), dtype=theta.dtype)
+        if not hasattr(grad, "__array_namespace__"):
+            grad = xp.asarray(np.asarray(grad, dtype=np.float64), dtype=theta.dtype)
+        if grad.ndim != 1:
+            grad = xp.reshape(grad, (-1,))
+        return xp.reshape(J, ()), grad
+
+    cost.__name__ = getattr(func, "__name__", "cost")
+    return cost
 
 
 def _print_summary(run: Path, metrics: dict[str, Any]) -> None:
+    if "terms" not in metrics:  # a failed run whose results could not be computed
+        print(f"{metrics.get('status')}: after {metrics.get('iterations')} iterations; theta in "
+              f"{run}/theta.npz")  # fmt: skip
+        return
     named = metrics.get("terms_by_name") or metrics["terms"]
     terms = ", ".join(f"{k.replace('_', ' ')} {v:.6f}" for k, v in named.items())
     steps = "iterations" if metrics.get("solver", "lbfgs") == "lbfgs" else "epochs"
@@ -225,5 +331,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     run = Path(args.run_dir)
     metrics = show_run(run)
-    _print_summary(run, metrics)
+    try:
+        _print_summary(run, metrics)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:  # an edited metrics.json
+        raise UsageError(
+            f"{run / 'metrics.json'} does not hold a run's metrics ({type(error).__name__}: "
+            f"{error}); the figures were redrawn"
+        ) from None
     return 0

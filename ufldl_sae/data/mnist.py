@@ -7,6 +7,10 @@ them: 784 x N float64 in [0, 1], one image per column, flattened column-major
 :func:`fetch_mnist` downloads the four original files once, checks their SHA-256 and caches them;
 :func:`verify_mnist_folder` checks a copy the user already has. Only the standard library is used
 for the network, so the download needs no extra dependency.
+
+A mirror is not trusted either: each file may be at most its known size (:data:`MNIST_SIZES`), the
+whole fetch has a deadline, a connection that sends nothing for the stall timeout is dropped,
+and a partial file is removed on every failure, and on the next call after a crash.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import struct
 import tempfile
+import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +32,7 @@ import numpy as np
 __all__ = [
     "MNIST_FILES",
     "MNIST_MIRRORS",
+    "MNIST_SIZES",
     "MnistDownloadError",
     "fetch_mnist",
     "load_mnist",
@@ -157,8 +164,19 @@ MNIST_MIRRORS: tuple[str, ...] = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
 
+#: The size in bytes of each gzipped file: a mirror sending more is cut off there.
+MNIST_SIZES: dict[str, int] = {
+    "train_images": 9_912_422,
+    "train_labels": 28_881,
+    "test_images": 1_648_877,
+    "test_labels": 4_542,
+}
+
 _CHUNK = 1 << 16
-_TIMEOUT_S = 60.0
+#: Seconds without a byte before a connection is dropped (the stall timeout).
+STALL_TIMEOUT_S = 30.0
+#: Seconds the whole fetch may take, every file and mirror together (about 11.6 MB).
+DEADLINE_S = 600.0
 
 
 class MnistDownloadError(OSError):
@@ -216,10 +234,29 @@ def verify_mnist_folder(folder: PathLike) -> dict[str, Path]:
     return paths
 
 
-def _download(url: str, target: Path, expected_sha256: str) -> None:
+class _Limits:
+    """What one fetch allows: a size per file, a deadline for all, a stall timeout per read."""
+
+    def __init__(self, deadline_s: float, stall_s: float) -> None:
+        self.end = time.monotonic() + deadline_s
+        self.deadline_s, self.stall_s = deadline_s, stall_s
+
+    def timeout(self) -> float:
+        """The socket timeout now: the stall timeout, or less when the deadline is nearer."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(
+                f"the download took longer than its deadline of {self.deadline_s:g} s"
+            )
+        return min(self.stall_s, left)
+
+
+def _download(url: str, target: Path, expected_sha256: str, size: int, limits: _Limits) -> None:
     """Fetch ``url`` into ``target`` atomically: a temporary file, checked, then renamed.
 
-    A partial or corrupted download is deleted, never left under the final name.
+    At most ``size`` bytes are accepted (a longer ``Content-Length`` is refused before reading);
+    ``limits`` bounds the time. A partial or corrupted download is deleted, never left under
+    the final name.
     """
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".part"
@@ -228,12 +265,27 @@ def _download(url: str, target: Path, expected_sha256: str) -> None:
     try:
         digest = hashlib.sha256()
         received = 0
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=_TIMEOUT_S) as r:
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(
+            url, timeout=limits.timeout()
+        ) as r:  # fmt: skip
             length = r.headers.get("Content-Length")
-            for block in iter(lambda: r.read(_CHUNK), b""):
+            if length is not None and length.isdigit() and int(length) > size:
+                raise OSError(f"announces {length} bytes, more than the {size} of the file")
+            while True:
+                try:
+                    block = r.read1(_CHUNK)  # returns what one read brings: a trickle is seen
+                except TimeoutError:
+                    raise OSError(
+                        f"stalled: no data for {limits.stall_s:g} s after {received} bytes"
+                    ) from None
+                if not block:
+                    break
+                received += len(block)
+                if received > size:
+                    raise OSError(f"sent more than the {size} bytes of the file; stopped there")
                 out.write(block)
                 digest.update(block)
-                received += len(block)
+                limits.timeout()  # the deadline, checked after every read
         if length is not None and received != int(length):
             raise OSError(f"connection closed after {received} of {length} bytes")
         if digest.hexdigest() != expected_sha256:
@@ -243,8 +295,38 @@ def _download(url: str, target: Path, expected_sha256: str) -> None:
         temporary_path.unlink(missing_ok=True)
 
 
+def _remove_partials(folder: Path) -> list[Path]:
+    """Delete the ``.part`` files a crashed fetch left (the caller holds the cache's lock)."""
+    removed = []
+    for path in folder.glob(".*.part"):
+        if path.is_file() or path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _lock_cache(folder: Path) -> int | None:
+    """Hold the cache folder's lock (``flock``, released when the process ends): one fetch at a
+    time, so that the partial files found by the next are a crashed fetch's, never a live one's."""
+    try:
+        import fcntl
+    except ImportError:  # no flock: partial files are still removed on every failure
+        return None
+    fd = os.open(folder, os.O_RDONLY)  # the folder itself: no lock file is left in the cache
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # a filesystem without flock: partial files are still removed on failure
+        os.close(fd)
+        return None
+    return fd
+
+
 def fetch_mnist(
-    data_home: PathLike | None = None, *, base_url: str | Sequence[str] | None = None
+    data_home: PathLike | None = None,
+    *,
+    base_url: str | Sequence[str] | None = None,
+    deadline: float = DEADLINE_S,
+    stall_timeout: float = STALL_TIMEOUT_S,
 ) -> dict[str, Path]:
     """Download the four original MNIST files once, verify them and cache them.
 
@@ -260,6 +342,10 @@ def fetch_mnist(
     base_url : str or sequence of str, optional
         Mirror(s) to use instead of :data:`MNIST_MIRRORS`, each a URL prefix to which the file
         name is appended; tried in turn.
+    deadline : float
+        Seconds the whole fetch may take (every file and mirror together).
+    stall_timeout : float
+        Seconds without a byte before a connection is dropped and the next mirror tried.
 
     Returns
     -------
@@ -270,8 +356,19 @@ def fetch_mnist(
     Raises
     ------
     MnistDownloadError
-        When no mirror delivers a file with the expected checksum; nothing is left behind.
+        When no mirror delivers a file with the expected checksum (or size, or in time);
+        nothing is left behind.
+
+    Notes
+    -----
+    The sizes are capped at :data:`MNIST_SIZES`: a mirror sending more is cut off there, not
+    after writing all it sends. The cache folder is locked while fetching, and the partial
+    files of a crashed earlier fetch are removed first.
     """
+    for name, value in (("deadline", deadline), ("stall_timeout", stall_timeout)):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a finite positive number of seconds, got {value!r}")
     folder = mnist_data_home(data_home)
     if base_url is None:
         mirrors = MNIST_MIRRORS
@@ -280,22 +377,34 @@ def fetch_mnist(
     if not mirrors:
         raise ValueError("base_url must name at least one mirror")
     folder.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    for key, (name, sha, _) in MNIST_FILES.items():
-        target = folder / name
-        if not (target.is_file() and _sha256(target) == sha):
-            target.unlink(missing_ok=True)  # a corrupt cached copy must not survive a failure
-            failures = []
-            for mirror in mirrors:
-                url = mirror.rstrip("/") + "/" + name
-                try:
-                    _download(url, target, sha)
-                    break
-                except (OSError, ValueError, http.client.HTTPException) as error:
-                    failures.append(f"{url}: {error}")
-            else:
-                raise MnistDownloadError(
-                    f"could not download {name} into {folder}:\n  " + "\n  ".join(failures)
-                )
-        paths[key] = target
-    return paths
+    lock = _lock_cache(folder)
+    try:
+        _remove_partials(folder)
+        limits = _Limits(deadline, stall_timeout)
+        return {key: _fetch_one(folder, key, mirrors, limits) for key in MNIST_FILES}
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _fetch_one(folder: Path, key: str, mirrors: Sequence[str], limits: _Limits) -> Path:
+    """One file: from the cache when its SHA-256 matches, else from the first mirror that
+    delivers it within the limits."""
+    name, sha, _ = MNIST_FILES[key]
+    target = folder / name
+    if target.is_file() and _sha256(target) == sha:
+        return target
+    target.unlink(missing_ok=True)  # a corrupt cached copy must not survive a failure
+    failures = []
+    for mirror in mirrors:
+        url = mirror.rstrip("/") + "/" + name
+        try:
+            _download(url, target, sha, MNIST_SIZES[key], limits)
+            return target
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            failures.append(f"{url}: {error}")
+            if isinstance(error, TimeoutError) and "deadline" in str(error):
+                break  # no time left for another mirror
+    raise MnistDownloadError(
+        f"could not download {name} into {folder}:\n  " + "\n  ".join(failures)
+    )

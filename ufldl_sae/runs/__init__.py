@@ -10,6 +10,7 @@ A run folder holds everything needed to look at a run again or to continue it:
 ``theta.npz``          the final W1, W2, b1, b2 and theta; ``theta.mat`` the same for MATLAB
 ``metrics.json``       final cost and terms, iterations, time, sparsity, versions, status
 ``*.png``              weights, loss, reconstructions, activations
+``.lock``              held while a process trains or resumes the run (one writer at a time)
 =====================  ===================================================================
 
 Every whole file is written to a temporary name and renamed, so an interrupted write never
@@ -20,6 +21,10 @@ leaves a half file that looks complete. The modules, one concept each:
   run folders (training runs and the later exercises alike);
 * :mod:`~ufldl_sae.runs.inputs`: the training and held-out data of a run;
 * :mod:`~ufldl_sae.runs.train`: :func:`train_run`, :func:`show_run`, the checkpoints;
+* :mod:`~ufldl_sae.runs.preflight`: what a run checks before it creates anything (the held-out
+  examples, the memory one evaluation needs against what is free);
+* :mod:`~ufldl_sae.runs.resume`: continuing a run trusting nothing in its folder (the
+  checkpoint checked field by field, flags applied and recorded or refused by name);
 * :mod:`~ufldl_sae.runs.figures`: the figures of a training run;
 * :mod:`~ufldl_sae.runs.exercises`: the later exercises (softmax, self-taught learning, stacked
   autoencoder, PCA), built on :mod:`~ufldl_sae.runs.exercise_run`,
@@ -45,6 +50,7 @@ from .train import (
     HISTORY_FIELDS,
     TERM_FIELDS,
     Checkpointer,
+    RunFailedError,
     load_checkpoint,
     model_for,
     show_run,
@@ -60,6 +66,7 @@ __all__ = [
     "Checkpointer",
     "CsvLog",
     "RunConfig",
+    "RunFailedError",
     "RunFolder",
     "choose_run_dir",
     "draw_figures",

@@ -5,16 +5,22 @@
 ``learning_rate`` for L-BFGS...) is left out, so the file never shows a number that played no
 part. Reading it back fills the missing fields with :class:`RunConfig`'s defaults, which the
 run does not use either; folders written before this rule (every field present) read the same.
+
+Nothing read back is trusted: :func:`check_record` checks ``config.json`` field by field (unknown
+keys, types, ranges, finite numbers) before any of it is used, so a damaged or edited file is
+one clear ``ValueError`` naming the field, never a ``TypeError`` deep inside training.
+``changes`` records what a ``--resume`` changed and at which iteration (see
+:mod:`~ufldl_sae.runs.resume`); ``cost_sha256`` the SHA-256 of a ``--cost`` file.
 """
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PRESETS", "TUTORIAL_NOTES", "RunConfig", "read_config"]
+__all__ = ["PRESETS", "TUTORIAL_NOTES", "RunConfig", "check_record", "read_config"]
 
 #: The course's two exercises. ``patches``: the sparse autoencoder exercise (sampleIMAGES, 8x8
 #: patches of whitened natural images); ``mnist``: the vectorization exercise (first 10,000
@@ -141,6 +147,8 @@ class RunConfig:
     batch_size: int = 256
     test_examples: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    cost_sha256: str | None = None
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_preset(cls, preset: str, **overrides: Any) -> RunConfig:
@@ -173,6 +181,10 @@ class RunConfig:
             unused |= {"learning_rate", "batch_size"}
         if not self.extra:
             unused.add("extra")
+        if self.cost_sha256 is None:
+            unused.add("cost_sha256")
+        if not self.changes:
+            unused.add("changes")
         return unused
 
     def record(self) -> dict[str, Any]:
@@ -185,21 +197,125 @@ class RunConfig:
         """A config from ``config.json``'s object; absent fields take the defaults.
 
         Records older than the tutorial presets have no ``data``: their preset named it.
-        An unknown field is a ``ValueError`` naming it (the file is not a run's config).
+        Every field is checked by :func:`check_record`: an unknown field, a wrong type, a value
+        out of range or not finite is a ``ValueError`` naming it.
         """
+        if not isinstance(values, dict):
+            raise ValueError(f"config.json must hold a JSON object, got {type(values).__name__}")
         values = dict(values)
         if "data" not in values:
             values["data"] = "patches" if values.get("preset") == "patches" else "mnist"
-        known = {f.name for f in fields(cls)}
-        strange = sorted(set(values) - known)
-        if strange:
-            raise ValueError(f"config.json has unknown fields {strange}; known: {sorted(known)}")
-        return cls(**values)
+        return cls(**check_record(values))
+
+
+# -- what each field may hold -------------------------------------------------------------------
+_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "preset": tuple(PRESETS),
+    "data": ("patches", "mnist"),
+    "backend": ("numpy", "cupy", "array_api_strict"),
+    "dtype": ("float64", "float32"),
+    "activation": _ACTIVATIONS,
+    "output_activation": _ACTIVATIONS,
+    "solver": ("lbfgs", "adam", "sgd"),
+}
+#: Integer fields and their least value.
+_INTS = {"hidden_size": 1, "max_iter": 1, "patch_size": 1, "num_patches": 1, "num_images": 1,
+         "seed": 0, "checkpoint_every": 1, "batch_size": 1, "test_examples": 0}  # fmt: skip
+#: Real fields: (low, high, low open, high open).
+_REALS = {"sparsity_param": (0.0, 1.0, True, True), "lambda_": (0.0, None, False, False),
+          "beta": (0.0, None, False, False), "learning_rate": (0.0, None, True, False)}  # fmt: skip
+_OPTIONAL_TEXT = ("images", "mnist_dir", "data_home", "cost_function", "penalties", "cost_sha256")
+
+
+def _check_field(name: str, value: Any) -> Any:
+    """One field of ``config.json``, checked; the message names the field and the value."""
+    where = f"config.json: {name}"
+    if name in _CHOICES:
+        if not isinstance(value, str) or value not in _CHOICES[name]:
+            raise ValueError(f"{where} must be one of {list(_CHOICES[name])}, got {value!r}")
+        return value
+    if name in _INTS:
+        least = _INTS[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"{where} must be an integer >= {least}, got {value!r}")
+        return value
+    if name in _REALS:
+        low, high, low_open, high_open = _REALS[name]
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value) and (value > low if low_open else value >= low)
+        ok = ok and (high is None or (value < high if high_open else value <= high))
+        if not ok:
+            span = f"{'(' if low_open else '['}{low:g}, {'inf)' if high is None else f'{high:g})'}"
+            raise ValueError(f"{where} must be a finite number in {span}, got {value!r}")
+        return float(value)
+    if name in _OPTIONAL_TEXT:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{where} must be text or null, got {value!r}")
+        return value
+    if name == "whitened":
+        if not isinstance(value, bool):
+            raise ValueError(f"{where} must be true or false, got {value!r}")
+        return value
+    if name == "hidden_layer_sizes":
+        if value is None:
+            return None
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
+        ):
+            raise ValueError(f"{where} must be a non-empty list of integers >= 1, got {value!r}")
+        return list(value)
+    if name == "extra":
+        if not isinstance(value, dict):
+            raise ValueError(f"{where} must be an object, got {value!r}")
+        return value
+    if name == "changes":
+        return _check_changes(value)
+    known = sorted(f.name for f in fields(RunConfig))
+    raise ValueError(f"config.json has unknown fields {[name]}; known: {known}")
+
+
+def _check_changes(value: Any) -> list[dict[str, Any]]:
+    """``changes``: a list of ``{"iteration": n, field: value, ...}``, each value checked."""
+    if not isinstance(value, list):
+        raise ValueError(f"config.json: changes must be a list, got {value!r}")
+    checked = []
+    for entry in value:
+        if not isinstance(entry, dict) or "iteration" not in entry:
+            raise ValueError(f"config.json: changes entries must be objects with an iteration, "
+                             f"got {entry!r}")  # fmt: skip
+        iteration = entry["iteration"]
+        if isinstance(iteration, bool) or not isinstance(iteration, int) or iteration < 0:
+            raise ValueError(f"config.json: changes iteration must be an integer >= 0, "
+                             f"got {iteration!r}")  # fmt: skip
+        rest = {k: v for k, v in entry.items() if k != "iteration"}
+        if "changes" in rest:
+            raise ValueError("config.json: a changes entry cannot itself hold changes")
+        checked.append({"iteration": iteration, **check_record(rest)})
+    return checked
+
+
+def check_record(values: dict[str, Any]) -> dict[str, Any]:
+    """``config.json``'s fields (or a ``changes`` entry's), each checked: known name, type,
+    range, finite; a checked copy. The unknown fields are all named in one message."""
+    known = {f.name for f in fields(RunConfig)}
+    strange = sorted(set(values) - known)
+    if strange:
+        raise ValueError(f"config.json has unknown fields {strange}; known: {sorted(known)}")
+    return {name: _check_field(name, value) for name, value in values.items()}
 
 
 def read_config(run: str | Path) -> RunConfig:
-    """The :class:`RunConfig` of the run folder ``run`` (from its ``config.json``)."""
-    path = Path(run) / "config.json"
-    if not path.exists():
-        raise FileNotFoundError(f"{run} is not a run folder: {path.name} is missing")
-    return RunConfig.from_record(json.loads(path.read_text()))
+    """The :class:`RunConfig` of the run folder ``run`` (from its ``config.json``).
+
+    The file is opened without following a link, and checked field by field
+    (:func:`check_record`).
+    """
+    from .folder import RunFolder
+
+    folder = RunFolder(run)
+    if not folder.path.is_dir() or not folder.exists("config.json"):
+        raise FileNotFoundError(f"{run} is not a run folder: config.json is missing")
+    return RunConfig.from_record(folder.read_json("config.json"))

@@ -13,14 +13,22 @@ one flushed line per iteration, so that a stopped run keeps its history up to th
 A folder may be *planned*: :class:`RunFolder` creates it (and writes ``config.json`` first) on
 its first write, so that a run whose parameters are refused by the estimator's ``fit`` leaves
 nothing behind.
+
+Nothing in a folder is trusted when it is read back or appended to: every file is opened
+without following symbolic links (:func:`open_nofollow`; a link is refused by name), and a run
+being written holds the folder's lock (:meth:`RunFolder.lock`), so that a second process
+resuming the same folder fails at once instead of interleaving its rows.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import io
 import json
 import os
 import platform
+import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -29,7 +37,10 @@ from typing import IO, Any
 import numpy as np
 
 __all__ = [
+    "LOCK_FILE",
     "CsvLog",
+    "FolderLockedError",
+    "open_nofollow",
     "RunFolder",
     "choose_run_dir",
     "new_run_dir",
@@ -70,14 +81,63 @@ def new_run_dir(out: str | os.PathLike[str] | None, preset: str) -> Path:
     return path
 
 
+#: The lock file of a run folder (see :meth:`RunFolder.lock`).
+LOCK_FILE = ".lock"
+
+
+class FolderLockedError(OSError):
+    """Another process is writing the run folder (training it, or resuming it)."""
+
+
+def open_nofollow(path: Path, flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
+    """``os.open(path, flags | O_NOFOLLOW)``: a file descriptor, never through a link.
+
+    A run folder may come from anywhere: a planted ``history.csv -> ~/.bashrc`` must not make a
+    resumed run write into ``~/.bashrc``. A symbolic link in the last component is refused
+    with an ``OSError`` that names it.
+    """
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    if not nofollow and os.path.islink(path):  # systems without O_NOFOLLOW
+        raise OSError(f"{path} is a symbolic link; refusing to follow it")
+    try:
+        return os.open(path, flags | nofollow | getattr(os, "O_CLOEXEC", 0), mode)
+    except OSError as error:
+        if error.errno == errno.ELOOP or os.path.islink(path):
+            raise OSError(
+                f"{path} is a symbolic link; a run folder's files must be plain files "
+                "(refusing to follow it)",
+            ) from None
+        raise
+
+
+def read_bytes_nofollow(path: Path) -> bytes:
+    """The bytes of ``path``, opened without following a link (:func:`open_nofollow`)."""
+    with os.fdopen(open_nofollow(path), "rb") as handle:
+        return handle.read()
+
+
+def _new_temporary(path: Path) -> Path:
+    """A new empty file beside ``path``, ``.stem.tmpXXXXXXXX.suffix``, created ``O_EXCL``."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.stem}.tmp{secrets.token_hex(4)}{path.suffix}")
+        try:
+            os.close(open_nofollow(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
     """Call ``write(tmp)`` then rename ``tmp`` to ``path`` (atomic on one filesystem).
 
-    ``tmp`` sits beside ``path`` with the same suffix (``.name.tmp.png``), so writers that
-    choose the format from the suffix still work. When ``write`` fails, the temporary file is
-    removed and ``path`` keeps its old contents.
+    ``tmp`` sits beside ``path`` with the same suffix (``.name.tmpXXXX.png``), so writers that
+    choose the format from the suffix still work; it is created new (``O_EXCL``, a random
+    name), so that nothing planted in the folder can redirect the write, and the rename
+    replaces a link at ``path`` instead of writing through it. When ``write`` fails, the
+    temporary file is removed and ``path`` keeps its old contents.
     """
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    tmp = _new_temporary(path)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -103,7 +163,8 @@ def write_json(path: Path, obj: Any) -> None:
 
 def read_csv(path: Path) -> dict[str, np.ndarray]:
     """A CSV of numbers as columns (empty columns when the file has only its header)."""
-    with open(path, newline="") as f:
+    text = read_bytes_nofollow(path).decode("utf-8")
+    with io.StringIO(text, newline="") as f:
         reader = csv.DictReader(f)
         rows = list(reader)
         names = reader.fieldnames or []
@@ -135,24 +196,37 @@ class RunFolder:
         Written as ``config.json`` when the folder is created, before anything else, so every
         run folder on disk says what produced it. None for a folder that exists already (a run
         being resumed or shown).
+    lock : bool
+        Take the folder's lock (:meth:`lock`) when the folder is created.
     """
 
-    def __init__(self, path: str | os.PathLike[str], config: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        config: dict[str, Any] | None = None,
+        *,
+        lock: bool = False,
+    ):
         self.path = Path(path)
         self._config = config
+        self._locking = lock
+        self._lock_fd: int | None = None
         self._ready = config is None and self.path.is_dir()
 
     def __truediv__(self, name: str) -> Path:
         return self.path / name
 
     def exists(self, name: str) -> bool:
-        return (self.path / name).exists()
+        """Whether ``name`` is there (a link counts: reading it is then refused, by name)."""
+        return os.path.lexists(self.path / name)
 
     def ensure(self) -> Path:
         """Create the folder (and write ``config.json``) unless that is done already."""
         if not self._ready:
             self.path.mkdir(parents=True, exist_ok=True)
             self._ready = True
+            if self._locking:
+                self.lock()
             if self._config is not None:
                 self.write_json("config.json", self._config)
         return self.path
@@ -179,14 +253,61 @@ class RunFolder:
 
     # -- reading back ------------------------------------------------------------------------
     def read_json(self, name: str) -> Any:
-        return json.loads((self.path / name).read_text())
+        """The JSON file ``name``; a damaged file is a ``ValueError`` naming it."""
+        path = self.path / name
+        try:
+            return json.loads(read_bytes_nofollow(path).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path} is not valid JSON ({error})") from None
 
     def read_csv(self, name: str) -> dict[str, np.ndarray]:
         return read_csv(self.path / name)
 
     def read_arrays(self, name: str) -> dict[str, np.ndarray]:
-        with np.load(self.path / name, allow_pickle=False) as f:
-            return {key: f[key] for key in f.files}
+        """The arrays of an ``.npz``: no pickles, no links; a damaged file is a ``ValueError``."""
+        path = self.path / name
+        try:
+            with os.fdopen(open_nofollow(path), "rb") as handle:
+                with np.load(handle, allow_pickle=False) as f:
+                    return {key: f[key] for key in f.files}
+        except OSError:
+            raise
+        except Exception as error:  # BadZipFile, a truncated member, a pickled object array
+            raise ValueError(
+                f"{path} is damaged or not a NumPy .npz file ({type(error).__name__}: {error})"
+            ) from None
+
+    # -- one writer at a time --------------------------------------------------------------------
+    def lock(self) -> None:
+        """Hold the folder's lock until this process ends (or :meth:`unlock`).
+
+        ``fcntl.flock`` on ``.lock``: the kernel drops it when the process dies, so a crash
+        (``kill -9``) never leaves a stale lock. A second writer gets
+        :class:`FolderLockedError` at once.
+        """
+        if self._lock_fd is not None:
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = open_nofollow(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT)
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # no flock on this system: one writer is then the user's care
+            pass
+        except OSError:
+            os.close(fd)
+            raise FolderLockedError(
+                f"{self.path} is being written by another ufldl-sae process (training or "
+                "resuming it); wait for it to finish, or stop it, then resume",
+            ) from None
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        """Release :meth:`lock` (closing the descriptor releases the ``flock``)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     # -- logs that grow ------------------------------------------------------------------------
     def log(self, name: str, fields: Sequence[str]) -> CsvLog:
@@ -209,8 +330,9 @@ class CsvLog:
     def open(self) -> CsvLog:
         if self._file is None:
             path = self.folder.ensure() / self.name
-            fresh = not path.exists()
-            self._file = open(path, "a", newline="")  # noqa: SIM115 (closed in close())
+            fd = open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            fresh = os.fstat(fd).st_size == 0
+            self._file = os.fdopen(fd, "a", newline="")
             self._writer = csv.writer(self._file)
             if fresh:
                 self._writer.writerow(self.fields)
@@ -230,3 +352,32 @@ class CsvLog:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+    def truncate_after(self, iteration: int) -> int:
+        """Keep the header and the rows up to ``iteration`` (its first column); rewrite atomically.
+
+        A run stopped between two checkpoints (``kill -9`` at 143, checkpoint at 125) has
+        history rows past its checkpoint; resuming from the checkpoint would write those
+        iterations a second time. Returns how many rows were dropped. A row that does not parse
+        ends the kept part (a line cut by the crash).
+        """
+        path = self.folder.path / self.name
+        if not os.path.lexists(path):
+            return 0
+        text = read_bytes_nofollow(path).decode("utf-8", errors="replace")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        kept = [list(self.fields)]
+        for row in rows[1:]:
+            try:
+                number = int(float(row[0]))
+            except (ValueError, IndexError):
+                break
+            if number > iteration or len(row) != len(self.fields):
+                break
+            kept.append(row)
+        dropped = len(rows) - len(kept)
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(kept)
+        out = buffer.getvalue()
+        write_atomic(path, lambda p: p.write_text(out))
+        return max(dropped, 0)

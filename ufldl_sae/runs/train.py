@@ -9,22 +9,28 @@ leaves nothing on disk; :func:`show_run` re-draws a finished run from its files.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..estimator import SparseAutoencoder
-from ..optimize import IterationRecord
+from ..estimator.choice import choose_model
+from ..estimator.training import device_columns
+from ..optimize import IterationRecord, NonFiniteError
 from .config import TUTORIAL_NOTES, RunConfig, read_config
 from .figures import draw_figures, held_out_errors
 from .folder import RunFolder, versions
 from .inputs import prepare_data, prepare_test_data
+from .preflight import check_memory, check_test_examples, estimate_memory
+from .resume import load_checkpoint
 
 __all__ = [
     "HISTORY_FIELDS",
     "TERM_FIELDS",
     "Checkpointer",
+    "RunFailedError",
     "load_checkpoint",
     "model_for",
     "show_run",
@@ -66,7 +72,8 @@ class Checkpointer:
     """The per-iteration callback of a run: history lines, and theta every few iterations.
 
     ``offset`` and ``offset_time`` are the iterations and seconds of the run before this
-    session (a resumed run continues its numbering and its clock).
+    session (a resumed run continues its numbering and its clock). The last theta seen is
+    kept (``last_theta``), so that a run that fails part-way can still write it.
     """
 
     def __init__(
@@ -75,9 +82,12 @@ class Checkpointer:
         self.run = run if isinstance(run, RunFolder) else RunFolder(run)
         self.offset, self.every, self.offset_time = offset, every, offset_time
         self.history = self.run.log("history.csv", HISTORY_FIELDS)
+        self.count, self.evaluations = 0, 0
+        self.last_theta: np.ndarray | None = None
 
     def __call__(self, record: IterationRecord, theta: np.ndarray) -> None:
         iteration = record.iteration + self.offset
+        self.count, self.evaluations, self.last_theta = record.iteration, record.evaluations, theta
         self.history.append(
             [iteration, repr(record.cost), repr(record.grad_norm), record.evaluations,
              f"{record.elapsed + self.offset_time:.4f}"]
@@ -92,13 +102,33 @@ class Checkpointer:
         self.history.close()
 
 
-def load_checkpoint(run: RunFolder | str | os.PathLike[str]) -> tuple[np.ndarray, int, float]:
-    """``(theta, iteration, elapsed)`` of the run's latest checkpoint."""
-    folder = run if isinstance(run, RunFolder) else RunFolder(run)
-    if not folder.exists("checkpoint.npz"):
-        raise FileNotFoundError(f"{folder.path} has no checkpoint.npz to resume from")
-    saved = folder.read_arrays("checkpoint.npz")
-    return saved["theta"], int(saved["iteration"]), float(saved["elapsed"])
+class RunFailedError(RuntimeError):
+    """A run failed before learning anything worth writing; the command line exits with 1."""
+
+    exit_status = 1
+
+
+def _layer_sizes(model: SparseAutoencoder, visible: int) -> tuple[int, ...]:
+    return choose_model(model.get_params()).layer_sizes(visible)
+
+
+def _theta_size(sizes: tuple[int, ...]) -> int:
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def _advice(error: BaseException) -> str:
+    """What to do after a failure part-way, by its kind."""
+    if isinstance(error, NonFiniteError):
+        return ("a smaller --beta, --lambda or --learning-rate keeps the cost finite; a --cost "
+                "of your own may return NaN (ufldl-sae check FILE)")  # fmt: skip
+    if isinstance(error, MemoryError):
+        return "use fewer examples (--num-patches, --num-images) or fewer hidden units"
+    return "rerun with --debug for the traceback"
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text if isinstance(error, NonFiniteError) else f"{type(error).__name__}: {text}"
 
 
 def train_run(
@@ -109,30 +139,94 @@ def train_run(
     resume: bool = False,
     cost_function: Callable[..., Any] | None = None,
     data: np.ndarray | None = None,
+    test: tuple[np.ndarray, np.ndarray | None] | None = None,
+    on_start: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """Train (or continue) the run in ``run``; write every artifact; return the metrics.
 
-    ``run`` is created on the first write if it does not exist (it must be new or empty, see
-    :func:`~ufldl_sae.runs.folder.choose_run_dir`, unless ``resume``). ``data`` is
-    :func:`~ufldl_sae.runs.inputs.prepare_data`'s result when the caller already has it. Ctrl-C
-    stops within one evaluation: the best theta so far and all artifacts are written and the
-    metrics say ``"interrupted": true``. ``max_iter`` counts epochs for the minibatch solvers;
+    Everything is checked before anything is created: the model's values (the estimator's
+    ``check_params``), the held-out examples (loaded now, ``test`` if the caller has them),
+    the memory one evaluation needs against what is free
+    (:mod:`~ufldl_sae.runs.preflight`) and, on ``resume``, the checkpoint
+    (:func:`~ufldl_sae.runs.resume.load_checkpoint`). ``run`` is created on the first write if
+    it does not exist (it must be new or empty, see
+    :func:`~ufldl_sae.runs.folder.choose_run_dir`, unless ``resume``), and locked while the run
+    writes it. ``data`` is :func:`~ufldl_sae.runs.inputs.prepare_data`'s result when the caller
+    already has it; ``on_start()`` is called once everything is checked, before training.
+
+    Ctrl-C stops within one evaluation: the best theta so far and all artifacts are written and
+    the metrics say ``"interrupted": true``. A failure part-way (a non-finite cost, running out
+    of memory) does the same with ``"status": "failed"`` and its ``reason``; when nothing was
+    learned yet, :class:`RunFailedError`. ``max_iter`` counts epochs for the minibatch solvers;
     resuming one restarts Adam's moment estimates (only theta is checkpointed).
     """
     if data is None:
         data = prepare_data(config)
-    folder = RunFolder(run) if resume else RunFolder(run, config=config.record())
+    check_test_examples(config)
+    if test is None and config.test_examples:
+        test = prepare_test_data(config)
+    visible = data.shape[0]
+    model = model_for(config, config.max_iter, verbose)
+    model.check_params()
+    sizes = _layer_sizes(model, visible)
+    check_memory(estimate_memory(config, sizes, data.shape[1]))
+    folder = RunFolder(run) if resume else RunFolder(run, config=config.record(), lock=True)
+    try:
+        return _train(folder, config, model, data, test, sizes, resume, cost_function, on_start)
+    finally:
+        folder.unlock()
+
+
+def _train(
+    folder: RunFolder,
+    config: RunConfig,
+    model: SparseAutoencoder,
+    data: np.ndarray,
+    test: tuple[np.ndarray, np.ndarray | None] | None,
+    sizes: tuple[int, ...],
+    resume: bool,
+    cost_function: Callable[..., Any] | None,
+    on_start: Callable[[], Any] | None,
+) -> dict[str, Any]:
+    """:func:`train_run` once everything is checked: the folder's lock is held by the caller."""
+    run = folder.path
     theta0, done, elapsed = None, 0, 0.0
     if resume:
-        theta0, done, elapsed = load_checkpoint(folder)
+        folder.lock()
+        theta0, done, elapsed = load_checkpoint(folder, theta_size=_theta_size(sizes))
     remaining = config.max_iter - done
     if remaining < 1:
-        raise ValueError(f"{run} already ran {done} of its {config.max_iter} iterations")
-    model = model_for(config, remaining, verbose)
+        raise ValueError(
+            f"{run} already ran {done} of its {config.max_iter} iterations; pass --max-iter N "
+            f"with N > {done} to continue it"
+        )
+    model.set_params(max_iter=remaining)
+    if resume:  # the flags applied and the new max_iter are recorded; rows past the checkpoint go
+        folder.write_json("config.json", config.record())
+        folder.log("history.csv", HISTORY_FIELDS).truncate_after(done)
+        folder.log("terms.csv", TERM_FIELDS).truncate_after(done)
     checkpointer = Checkpointer(folder, done, config.checkpoint_every, elapsed)
+    if on_start is not None:
+        on_start()
+    start = time.perf_counter()
     try:
         model.fit(data.T, theta0=theta0, callback=checkpointer, cost_function=cost_function)
         checkpointer.history.open()  # the header, even when no iteration ended
+    except Exception as error:  # noqa: BLE001 - MemoryError and the solvers' NonFiniteError
+        if not isinstance(error, NonFiniteError | MemoryError) and not checkpointer.count:
+            raise  # a value refused before the first iteration: nothing was created
+        theta = getattr(error, "best_theta", None)
+        theta = checkpointer.last_theta if theta is None else theta
+        theta = theta0 if theta is None else theta
+        if theta is None:
+            raise RunFailedError(
+                f"{_reason(error)}\nnothing was learned before it failed, so no run folder was "
+                f"written; {_advice(error)}"
+            ) from error
+        outcome = {"reason": _reason(error), "advice": _advice(error),
+                   "evaluations": checkpointer.evaluations}  # fmt: skip
+        return _write_failed(folder, config, model, data, test, theta, done + checkpointer.count,
+                             elapsed + time.perf_counter() - start, outcome)  # fmt: skip
     finally:
         checkpointer.close()
     result = model.result_
@@ -144,7 +238,58 @@ def train_run(
         for i, t in model.cost_terms_history_
     )
     terms.close()
-    return write_results(folder, config, model, data, total_iter, elapsed + result.wall_time)
+    outcome = None
+    if cost_function is not None and result.n_iter == 0 and "ABNORMAL" in result.message.upper():
+        spec = config.cost_function or "FILE"
+        outcome = {
+            "reason": f"the gradient disagrees with the cost: the line search failed at "
+            f"iteration 0 (see `ufldl-sae check {spec}`)",
+            "advice": f"`ufldl-sae check {spec}` names the mistake in the gradient",
+        }
+    return write_results(folder, config, model, data, total_iter, elapsed + result.wall_time,
+                         outcome=outcome, test=test)  # fmt: skip
+
+
+def _write_failed(
+    folder: RunFolder,
+    config: RunConfig,
+    model: SparseAutoencoder,
+    data: np.ndarray,
+    test: tuple[np.ndarray, np.ndarray | None] | None,
+    theta: np.ndarray,
+    iterations: int,
+    wall_time: float,
+    outcome: dict[str, Any],
+) -> dict[str, Any]:
+    """The artifacts of a run that failed part-way, from the best theta it had, as Ctrl-C.
+
+    The checkpoint holds that theta, so ``--resume`` continues from it. When even the results
+    cannot be computed (memory again), theta and a short ``metrics.json`` are still written.
+    """
+    model._set_theta(theta, data.shape[0])
+    folder.write_arrays("checkpoint.npz", theta=model.theta_, iteration=iterations,
+                        elapsed=wall_time)  # fmt: skip
+    try:
+        columns = device_columns(data.T, config.backend, config.dtype)
+        model.cost_terms_, model.penalty_terms_ = model._terms(model.model_, model.theta_, columns)
+        del columns
+        t = model.cost_terms_
+        terms = folder.log("terms.csv", TERM_FIELDS)
+        terms.append([iterations, t.reconstruction, t.weight_decay, t.sparsity])
+        terms.close()
+        return write_results(folder, config, model, data, iterations, wall_time,
+                             outcome=outcome, test=test)  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - the run already failed: keep what can be kept
+        folder.write_arrays("theta.npz", theta=model.theta_)
+        metrics = {
+            "status": "failed", "failed": True, "interrupted": False,
+            "reason": f"{outcome['reason']}; the results could not be computed either "
+            f"({type(error).__name__}: {error})",
+            "advice": outcome["advice"], "iterations": iterations,
+            "wall_time_s": round(wall_time, 3), "versions": versions(),
+        }  # fmt: skip
+        folder.write_json("metrics.json", metrics)
+        return metrics
 
 
 def write_results(
@@ -154,26 +299,37 @@ def write_results(
     data: np.ndarray,
     total_iter: int,
     wall_time: float,
+    *,
+    outcome: dict[str, Any] | None = None,
+    test: tuple[np.ndarray, np.ndarray | None] | None = None,
 ) -> dict[str, Any]:
-    """theta.npz, theta.mat, metrics.json and the figures of a finished (or stopped) run."""
+    """theta.npz, theta.mat, metrics.json and the figures of a finished (or stopped) run.
+
+    ``outcome`` marks a failed run: its ``reason`` and ``advice`` go into the metrics with
+    ``"status": "failed"`` (the optimizer's own result, when there is one, gives the rest).
+    ``test`` is the held-out data when the caller loaded them already.
+    """
     folder = run if isinstance(run, RunFolder) else RunFolder(run)
     blocks = {f"W{l}": W for l, W in enumerate(model.coefs_, start=1)}
     blocks |= {f"b{l}": b for l, b in enumerate(model.intercepts_, start=1)}
     folder.write_arrays("theta.npz", theta=model.theta_, **blocks)
     folder.write("theta.mat", model.export_mat)
-    result = model.result_
+    result = getattr(model, "result_", None)
+    interrupted = bool(result is not None and result.interrupted)
     report = model.sparsity_report(data.T)
-    test = prepare_test_data(config) if config.test_examples else None
+    if test is None and config.test_examples:
+        test = prepare_test_data(config)
     errors = None
+    status = "failed" if outcome else "interrupted" if interrupted else "finished"
     metrics = {
-        "status": "interrupted" if result.interrupted else "finished",
-        "interrupted": result.interrupted,
+        "status": status,
+        "interrupted": interrupted,
         "cost": model.cost_terms_.total,
         "terms": model.cost_terms_._asdict(),
         "iterations": total_iter,
-        "evaluations": result.n_evals,
+        "evaluations": result.n_evals if result is not None else outcome["evaluations"],
         "wall_time_s": round(wall_time, 3),
-        "message": result.message,
+        "message": result.message if result is not None else outcome["reason"],
         "sparsity": {k: v for k, v in report.items() if k != "rho_hat"},
         "backend": config.backend,
         "dtype": config.dtype,
@@ -184,6 +340,8 @@ def write_results(
         "terms_by_name": model.penalty_terms_,
         "versions": versions(),
     }
+    if outcome:
+        metrics |= {"failed": True, "reason": outcome["reason"], "advice": outcome["advice"]}
     if config.preset in TUTORIAL_NOTES:
         metrics["tutorial"] = TUTORIAL_NOTES[config.preset]
     if test is not None:
@@ -206,11 +364,23 @@ def show_run(run: str | os.PathLike[str]) -> dict[str, Any]:
     folder = RunFolder(run)
     if not folder.exists("theta.npz"):
         raise FileNotFoundError(f"{run} has no theta.npz yet (the run has not finished)")
+    folder.lock()
     metrics = folder.read_json("metrics.json")
+    if not isinstance(metrics, dict):
+        raise ValueError(f"{folder / 'metrics.json'} must hold a JSON object")
     data = prepare_data(config)
     model = model_for(config, max(config.max_iter, 1), 0)
-    model._set_theta(folder.read_arrays("theta.npz")["theta"], data.shape[0])
+    theta = folder.read_arrays("theta.npz").get("theta")
+    size = _theta_size(_layer_sizes(model, data.shape[0]))
+    if theta is None or theta.shape != (size,) or theta.dtype.kind != "f":
+        raise ValueError(
+            f"{folder / 'theta.npz'}: theta must be a float vector of the model's {size} "
+            f"parameters, got {'nothing' if theta is None else f'shape {theta.shape}'}"
+        )
+    model._set_theta(theta, data.shape[0])
     test = prepare_test_data(config) if config.test_examples else None
-    draw_figures(folder, config, model, data, model.sparsity_report(data.T), test)
+    try:
+        draw_figures(folder, config, model, data, model.sparsity_report(data.T), test)
+    finally:
+        folder.unlock()
     return metrics
-
