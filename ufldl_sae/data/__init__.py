@@ -22,6 +22,7 @@ from __future__ import annotations
 from .mnist import (
     MNIST_FILES,
     MNIST_MIRRORS,
+    MNIST_SIZES,
     MnistDownloadError,
     fetch_mnist,
     load_mnist,
@@ -44,6 +45,7 @@ from .patches import normalize_data, sample_images
 __all__ = [
     "MNIST_FILES",
     "MNIST_MIRRORS",
+    "MNIST_SIZES",
     "NATURAL_IMAGES_FILE",
     "MnistDownloadError",
     "fetch_mnist",
