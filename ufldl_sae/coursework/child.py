@@ -88,7 +88,7 @@ def load(header, state):
         spec.loader.exec_module(module)
     except SystemExit as error:
         _, line = student_frames(error, path)
-        details = "the file called sys.exit(%r) while being imported" % (error.code,)
+        details = f"the file called sys.exit({error.code!r}) while being imported"
         return {"kind": "import-failed", "code": "import-error", "details": details, "line": line}
     except BaseException as error:  # noqa: BLE001 - any failure of the student's import
         text, line = student_frames(error, path)
@@ -135,7 +135,7 @@ def describe(value, np, out):
 
     def item(v):
         try:
-            out.append(("result%d" % len(out), np.asarray(v, dtype=np.float64)))
+            out.append((f"result{len(out)}", np.asarray(v, dtype=np.float64)))
             return {"array": len(out) - 1}
         except BaseException:  # noqa: BLE001 - any object at all may come back
             return {"type": type(v).__name__[:80]}
@@ -163,8 +163,8 @@ def call(header, arrays, state, np):
         rng = np.random.default_rng(header["seed"])
         args = (arrays["images"], s["patch_size"], s["num_patches"], rng)
     else:
-        J = (lambda x: quadratic(x, np)) if header["J"] == "quadratic" else (lambda x: curved(x, np))
-        args = (J, arrays["theta"])
+        test = quadratic if header["J"] == "quadratic" else curved
+        args = (lambda x: test(x, np), arrays["theta"])
     start = time.perf_counter()
     try:
         value = func(*args)

@@ -71,7 +71,6 @@ PROBLEMS = (
 )
 
 
-
 def make_problems(seed: int | None) -> tuple[Problem, ...]:
     """The problems of :data:`PROBLEMS` with fresh data drawn from ``seed`` (None: as they are).
 

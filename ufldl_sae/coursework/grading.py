@@ -117,7 +117,8 @@ def snapshot(specs: list[str], folder: Path) -> list[Path | None]:
     return copies
 
 
-def _missing(spec: str, exercise: str | None) -> Graded:
+def missing(spec: str, exercise: str | None) -> Graded:
+    """The result for a file that could not be snapshot: missing, unreadable or too large."""
     path, _ = split_spec(spec)
     reason = (
         "no such file"
@@ -194,9 +195,16 @@ def grade(
         with tempfile.TemporaryDirectory(prefix="ufldl-sae-snap-") as folder:
             (copy,) = snapshot([spec], Path(folder))
             if copy is None:
-                return _missing(spec, exercise)
-            return grade(spec, exercise, time_limit=limits.time_limit,
-                         memory_limit_mib=limits.memory_mib, speed=speed, seed=seed, copy=copy)
+                return missing(spec, exercise)
+            return grade(
+                spec,
+                exercise,
+                time_limit=limits.time_limit,
+                memory_limit_mib=limits.memory_mib,
+                speed=speed,
+                seed=seed,
+                copy=copy,
+            )
     start = time.perf_counter()
     numpy_dir = str(Path(np.__file__).resolve().parent.parent)
     python, dedicated, why = child_python(numpy_dir)
@@ -243,16 +251,27 @@ def grade(
         graded = Graded(report, 1)
     note = package_use_note(copy)
     if note is not None or graded.extra.get("package_modules"):
-        graded.report.add(note or Finding(
-            "uses-package-cost",
-            "For the teacher: the submission loaded the package's own modules "
-            f"({', '.join(graded.extra['package_modules'][:5])}). Copying the reference is "
-            "not the student's work.",
-            severity=NOTE,
-        ))
+        graded.report.add(
+            note
+            or Finding(
+                "uses-package-cost",
+                "For the teacher: the submission loaded the package's own modules "
+                f"({', '.join(graded.extra['package_modules'][:5])}). Copying the reference is "
+                "not the student's work.",
+                severity=NOTE,
+            )
+        )
     graded.report.seconds = time.perf_counter() - start
-    return Graded(graded.report, graded.status, seed, text[-8192:], output.total, isolation,
-                  killed, graded.extra)
+    return Graded(
+        graded.report,
+        graded.status,
+        seed,
+        text[-8192:],
+        output.total,
+        isolation,
+        killed,
+        graded.extra,
+    )
 
 
 def _check(
@@ -294,7 +313,7 @@ def grade_many(
         copies = snapshot(specs, Path(folder))
         for spec, copy in zip(specs, copies, strict=True):
             if copy is None:
-                yield _missing(spec, exercise)
+                yield missing(spec, exercise)
                 continue
             yield grade(
                 spec,

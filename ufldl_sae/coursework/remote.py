@@ -157,11 +157,11 @@ def remote_function(session: Session, task: str, name: str) -> Callable[..., Any
         return _call(session, header, {"images": images})
 
     def numgrad(J, theta):  # noqa: ANN001, ANN202
-        which = "quadratic" if getattr(J, "__name__", "") == "simple_quadratic_function" else "curved"
+        quadratic = getattr(J, "__name__", "") == "simple_quadratic_function"
+        which = "quadratic" if quadratic else "curved"
         return _call(session, {"task": "numgrad", "J": which}, {"theta": theta})
 
     chosen = {"sparse_autoencoder_cost": cost, "sample_patches": patches}.get(task, numgrad)
     chosen.__name__ = name
     chosen.__qualname__ = name
     return chosen
-

@@ -176,9 +176,13 @@ def child_python(numpy_dir: str) -> tuple[str, bool, str]:
     for python in (sys.executable, shutil.which(version), f"/usr/bin/{version}"):
         if python and _usable(python, probe, numpy_dir):
             return python, True, ""
-    return sys.executable, False, (
-        f"no interpreter of {version} with NumPy is readable by an unprivileged user (install "
-        "Python outside /root); submissions ran as root"
+    return (
+        sys.executable,
+        False,
+        (
+            f"no interpreter of {version} with NumPy is readable by an unprivileged user (install "
+            "Python outside /root); submissions ran as root"
+        ),
     )
 
 
