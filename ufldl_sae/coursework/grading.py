@@ -14,7 +14,6 @@ mistake and writes the report. A child that sends garbage, too much, or nothing 
 from __future__ import annotations
 
 import math
-import os
 import secrets
 import shutil
 import subprocess
@@ -25,27 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .calling import SessionEnded
 from .checker import check, failure_report, resolve_task
+from .isolated import running
 from .loader import KNOWN_FUNCTIONS, StudentCodeError, split_spec
 from .remote import Session, remote_function
 from .report import NOTE, CheckReport, Finding
 from .runner import guess_task, import_failure
-from .sandbox import (
-    BoundedOutput,
-    Limits,
-    become_subreaper,
-    child_python,
-    children,
-    environment,
-    free_uid,
-    preexec,
-    remove_workspace,
-    sweep,
-    workspace,
-)
+from .sandbox import Limits
 from .sources import package_use_note
 
 #: Default limits per submission: a looped cost at the exercise's size takes a few seconds, and
@@ -55,7 +41,6 @@ DEFAULT_TIME_LIMIT = 120.0
 DEFAULT_MEMORY_LIMIT_MIB = 2048
 #: Largest submission file copied and run, in bytes.
 MAX_SOURCE_BYTES = 1024 * 1024
-CHILD_SCRIPT = Path(__file__).with_name("child.py")
 
 
 @dataclass(frozen=True)
@@ -129,7 +114,11 @@ def missing(spec: str, exercise: str | None) -> Graded:
     return Graded(import_failure(spec, error, exercise), 2)
 
 
-def _import_failed(spec: str, reply: dict[str, Any], exercise: str | None, copy: Path) -> Graded:
+def import_failure_error(spec: str, reply: dict[str, Any], copy: Path) -> StudentCodeError:
+    """The :class:`StudentCodeError` for a child's ``import-failed`` reply, in the file's terms.
+
+    The child's paths (its copy) are replaced by the submission's own path.
+    """
     path, name = split_spec(spec)
     code = str(reply.get("code"))
     line = reply.get("line") if type(reply.get("line")) is int else None
@@ -140,13 +129,13 @@ def _import_failed(spec: str, reply: dict[str, Any], exercise: str | None, copy:
             f"(the exercise's functions are {', '.join(KNOWN_FUNCTIONS)})"
         )
     elif code == "function-missing":
-        defined = [str(d) for d in reply.get("defined", [])][:50]
+        given = reply.get("defined")
+        defined = [str(d)[:80] for d in given[:50]] if isinstance(given, list) else []
         listed = ", ".join(defined) if defined else "none"
         details = f"no function named {name!r} in the file (functions defined: {listed})"
     elif code not in ("import-error", "file-not-found"):
         code, details = "import-error", "the file could not be imported"
-    error = StudentCodeError(str(path), line, details, code)
-    return Graded(import_failure(spec, error, exercise), 2)
+    return StudentCodeError(str(path), line, details, code)
 
 
 def _ended(spec: str, exercise: str | None, finding: Finding, child: Any, output: str) -> Finding:
@@ -206,45 +195,21 @@ def grade(
                 copy=copy,
             )
     start = time.perf_counter()
-    numpy_dir = str(Path(np.__file__).resolve().parent.parent)
-    python, dedicated, why = child_python(numpy_dir)
-    uid = free_uid() if dedicated else None
-    isolation = f"dedicated uid {uid}" if uid is not None else f"same user ({why})"
-    root, target = workspace(copy, CHILD_SCRIPT, uid)
-    become_subreaper()
-    before = children()
-    read_end, write_end = os.pipe()
-    try:
-        child = subprocess.Popen(
-            [python, "-I", str(root / "ufldl_sae_child.py"), "--path", numpy_dir],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=write_end,
-            cwd=root,
-            env=environment(root),
-            preexec_fn=preexec(limits, uid),  # noqa: PLW1509 - rlimits and setuid only
-            start_new_session=True,
-        )
-    finally:
-        os.close(write_end)
-    output = BoundedOutput(read_end)
-    session = Session(child, time.monotonic() + limits.time_limit, limits.time_limit)
     ended: Finding | None = None
     path, name = split_spec(spec)
-    try:
-        header = {"op": "load", "path": str(target), "function": name}
-        reply, _ = session.request(dict(header, known=list(KNOWN_FUNCTIONS)), [])
-        if reply.get("kind") != "loaded" or not isinstance(reply.get("function"), str):
-            graded = _import_failed(spec, reply, exercise, target)
-        else:
-            graded = _check(session, spec, exercise, reply["function"], speed, seed)
-    except SessionEnded as failure:
-        ended, graded = failure.finding, None
-    finally:
-        session.close()
-        killed = sweep(child, uid, before)
-        text = output.text()
-        remove_workspace(root)
+    with running(copy, limits) as run:
+        try:
+            reply = run.load(name)
+            if reply.get("kind") != "loaded" or not isinstance(reply.get("function"), str):
+                error = import_failure_error(spec, reply, run.target)
+                graded = Graded(import_failure(spec, error, exercise), 2)
+            else:
+                graded = _check(run.session, spec, exercise, reply["function"], speed, seed)
+        except SessionEnded as failure:
+            ended, graded = failure.finding, None
+        except Exception as error:  # noqa: BLE001 - a reply no check foresaw must not end it
+            ended, graded = Finding("protocol-error", _unforeseen(error)), None
+    child, text, killed, isolation = run.child, run.text, run.killed, run.isolation
     if graded is None:
         finding = _ended(spec, exercise, ended, child, text)
         report = failure_report(exercise or guess_task(spec), spec, finding)
@@ -267,10 +232,17 @@ def grade(
         graded.status,
         seed,
         text[-8192:],
-        output.total,
+        run.output.total,
         isolation,
         killed,
         graded.extra,
+    )
+
+
+def _unforeseen(error: Exception) -> str:
+    return (
+        "The process running this submission sent a reply the grader could not use "
+        f"({type(error).__name__}: {str(error)[:200]}). Its function must only return numbers."
     )
 
 
@@ -288,9 +260,29 @@ def _check(
     report = check(proxy, task, speed=speed, seed=seed)
     report.source = f"{path}:{function}"
     reply, _ = session.request({"op": "modules"}, [])
-    names = [str(n)[:80] for n in reply.get("names", [])][:20] if isinstance(reply, dict) else []
+    given = reply.get("names")
+    names = [str(n)[:80] for n in given[:20]] if isinstance(given, list) else []
     extra = {"package_modules": names} if names else {}
     return Graded(report, 0 if report.passed else 1, extra=extra)
+
+
+def quick_check_file(
+    spec: str,
+    exercise: str | None = None,
+    *,
+    time_limit: float = 60.0,
+    memory_limit_mib: int | None = DEFAULT_MEMORY_LIMIT_MIB,
+) -> Graded:
+    """The quick check (no timing) of ``FILE.py[:FUNCTION]`` in its own process.
+
+    For ``train --cost`` before it trains: ``.status`` is 0 (passed), 1 (a check failed) or
+    2 (the file does not import, the function is missing); ``.report`` the findings, whose
+    codes (``not-implemented``, ``raised-exception``, ``wrong-return``, ``grad-wrong-shape``,
+    ``cost-not-scalar``, ...) say whether training makes sense. Never imports the file here.
+    """
+    return grade(
+        spec, exercise, time_limit=time_limit, memory_limit_mib=memory_limit_mib, speed=False
+    )
 
 
 def grade_many(

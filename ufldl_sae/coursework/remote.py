@@ -15,6 +15,7 @@ nothing, too much or garbage raises :class:`~.calling.SessionEnded`.
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,16 +33,28 @@ REPLY_CAP = 32 * 1024 * 1024
 class Session:
     """The pipe to one submission's process and the wall-clock deadline of its check."""
 
-    def __init__(self, child: subprocess.Popen, deadline: float, time_limit: float) -> None:
+    def __init__(
+        self,
+        child: subprocess.Popen,
+        deadline: float,
+        time_limit: float,
+        per_call: float | None = None,
+    ) -> None:
         self.child, self.deadline, self.time_limit = child, deadline, time_limit
+        self.per_call = per_call
         self.calls, self.what = 0, "your function"
 
     def request(
         self, header: dict[str, Any], arrays: list[tuple[str, np.ndarray]]
     ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """Send one request and read its reply; transport failures raise ``SessionEnded``."""
+        """Send one request and read its reply; transport failures raise ``SessionEnded``.
+
+        With ``per_call`` set, each request has that many seconds of its own.
+        """
+        if self.per_call is not None:
+            self.deadline = time.monotonic() + self.per_call
         try:
-            send_frame(self.child.stdin.fileno(), header, arrays)
+            send_frame(self.child.stdin.fileno(), header, arrays, self.deadline)
             return read_frame(self.child.stdout.fileno(), self.deadline, REPLY_CAP)
         except WireError as error:
             raise SessionEnded(self.finding(error)) from None

@@ -33,8 +33,14 @@ class WireError(Exception):
         self.code = code
 
 
-def send_frame(fd: int, header: dict[str, Any], arrays: list[tuple[str, np.ndarray]]) -> None:
-    """Write one request to the child: the header and the arrays as float64 bytes."""
+def send_frame(
+    fd: int, header: dict[str, Any], arrays: list[tuple[str, np.ndarray]], deadline: float
+) -> None:
+    """Write one request to the child before ``deadline``: the header and float64 arrays.
+
+    The pipe is written without blocking, so a child that stops reading (its code replaced
+    ``os.read``, or it hangs) runs into the time limit instead of stalling the grader.
+    """
     specs, payload = [], []
     for name, value in arrays:
         a = np.asarray(value, dtype="<f8")
@@ -42,10 +48,19 @@ def send_frame(fd: int, header: dict[str, Any], arrays: list[tuple[str, np.ndarr
         payload.append(a.tobytes())
     text = json.dumps(dict(header, arrays=specs)).encode()
     data = memoryview(MAGIC + struct.pack("<I", len(text)) + text + b"".join(payload))
+    os.set_blocking(fd, False)
     try:
         while data:
-            data = data[os.write(fd, data) :]
-    except (BrokenPipeError, OSError) as error:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                raise WireError("time-limit", "the process stopped reading its requests")
+            _, ready, _ = select.select([], [fd], [], wait)
+            if ready:
+                try:
+                    data = data[os.write(fd, data[: 1 << 16]) :]
+                except BlockingIOError:
+                    continue
+    except (BrokenPipeError, ConnectionResetError) as error:
         raise WireError("crashed", f"the process stopped reading its requests ({error})") from None
 
 
@@ -94,7 +109,7 @@ def read_frame(fd: int, deadline: float, cap: int) -> tuple[dict[str, Any], dict
         raise WireError("protocol-error", f"a reply header of {length} bytes (cap {HEADER_CAP})")
     try:
         header = json.loads(_read_exact(fd, length, deadline))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise WireError("protocol-error", "the reply header is not JSON") from None
     if not isinstance(header, dict) or not isinstance(header.get("arrays", []), list):
         raise WireError("protocol-error", "the reply header is not an object with arrays")
