@@ -60,6 +60,10 @@ class BatchLog:
                     self.started.add(record["spec"])
                 else:
                     self.done[record["spec"]] = record
+            text = self.path.read_bytes()
+            if text and not text.endswith(b"\n"):  # the last line was cut: start a new one
+                with self.path.open("ab") as out:
+                    out.write(b"\n")
         elif not resume:
             self.path.write_text("")
 
