@@ -6,9 +6,9 @@ MATLAB names) or given: either the function's name, or an exercise of ``exercise
 (``sparse-autoencoder``, ``vectorization``), which then still needs the function's name to tell
 which of its files this is.
 
-The checker calls the student's function in this process, with the user's rights: it is no
-sandbox. Grading many submissions runs each in its own process with time and memory limits
-(:mod:`.grading`), but even there the code can do anything the user can.
+:func:`check` calls the function it is given in this process: fine for a student checking their
+own work, never for grading. Grading (:mod:`.grading`) passes :func:`check` a stand-in that runs
+the student's file in a process of its own and returns only its numbers (:mod:`.remote`).
 """
 
 from __future__ import annotations

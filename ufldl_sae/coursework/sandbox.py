@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -112,10 +113,18 @@ def _proc_status(pid: str) -> dict[str, str]:
     return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
 
 
+def _pids() -> list[str]:
+    """Every pid in /proc (none where there is no /proc: the sweep then kills the group only)."""
+    try:
+        return [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return []
+
+
 def processes_of(uid: int) -> list[int]:
     """The pids whose real uid is ``uid`` (from /proc)."""
     found = []
-    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+    for pid in _pids():
         uids = _proc_status(pid).get("Uid", "").split()
         if uids and int(uids[0]) == uid:
             found.append(int(pid))
@@ -125,7 +134,7 @@ def processes_of(uid: int) -> list[int]:
 def children() -> set[int]:
     """The pids whose parent is this process."""
     me, found = str(os.getpid()), set()
-    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+    for pid in _pids():
         if _proc_status(pid).get("PPid", "").strip() == me:
             found.add(int(pid))
     return found
@@ -176,14 +185,12 @@ def child_python(numpy_dir: str) -> tuple[str, bool, str]:
     for python in (sys.executable, shutil.which(version), f"/usr/bin/{version}"):
         if python and _usable(python, probe, numpy_dir):
             return python, True, ""
-    return (
-        sys.executable,
-        False,
-        (
-            f"no interpreter of {version} with NumPy is readable by an unprivileged user (install "
-            "Python outside /root); submissions ran as root"
-        ),
+    why = (
+        f"no interpreter of {version} with NumPy is readable by an unprivileged user (install "
+        "Python outside /root); submissions ran as root"
     )
+    warnings.warn(f"ufldl-sae check: {why}", RuntimeWarning, stacklevel=2)
+    return sys.executable, False, why
 
 
 def workspace(snapshot: Path, child_script: Path, uid: int | None) -> tuple[Path, Path]:
