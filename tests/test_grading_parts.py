@@ -171,13 +171,14 @@ def record(source: str, codes: list[tuple[str, str]]) -> dict:
 
 def test_resume_skips_finished_and_reports_the_one_that_killed_the_grader(tmp_path):
     log_path = tmp_path / "log.jsonl"
-    done = {"event": "graded", "spec": "a.py", **record("a.py", [])}
+    done = {"event": "graded", "spec": "a.py", **record("a.py", []), "seed": 777}
     lines = [done, {"event": "started", "spec": "a.py"}, {"event": "started", "spec": "b.py"}]
     log_path.write_text("\n".join(json.dumps(x) for x in lines) + "\n{cut sh")
     log = BatchLog(log_path, resume=True)
     got = list(run_batch(["a.py", "b.py"], None, log, time_limit=5, memory_limit_mib=None))
     assert got[0] == done  # not run again: a.py does not even exist
     assert got[1]["findings"][0]["code"] == "killed-grader" and got[1]["status"] == 1
+    assert got[1]["seed"] == 777  # a resumed batch keeps its problems
     again = BatchLog(log_path, resume=True)
     assert set(again.done) == {"a.py", "b.py"} and not again.interrupted("b.py")
     assert BatchLog(log_path).done == {} and log_path.read_text() == ""  # no resume: afresh
@@ -302,3 +303,10 @@ def test_quick_check_file_and_student_function_for_train(tmp_path):
         student_function(str(write(tmp_path, "def sparse_autoencoder_cost(:\n"))),
     ):
         pass
+
+
+@posix
+def test_a_memory_limit_too_low_for_numpy_says_so(tmp_path):
+    graded = grade(str(write(tmp_path, CORRECT)), time_limit=30, memory_limit_mib=100)
+    assert graded.report.error_codes == ["memory-limit"]
+    assert "NumPy alone needs about" in graded.report.findings[0].message

@@ -48,6 +48,7 @@ class BatchLog:
         self.path = Path(path)
         self.done: dict[str, dict[str, Any]] = {}
         self.started: set[str] = set()
+        self.seed: int | None = None
         if resume and self.path.is_file():
             for line in self.path.read_text().splitlines():
                 try:
@@ -56,6 +57,8 @@ class BatchLog:
                     continue  # a line cut short when the grader died
                 if not isinstance(record, dict) or not isinstance(record.get("spec"), str):
                     continue
+                if self.seed is None and type(record.get("seed")) is int:
+                    self.seed = record["seed"]
                 if record.get("event") == "started":
                     self.started.add(record["spec"])
                 else:
@@ -73,10 +76,11 @@ class BatchLog:
             out.flush()
             os.fsync(out.fileno())
 
-    def start(self, spec: str) -> None:
-        """Record that ``spec`` is about to run (before any of its code does)."""
+    def start(self, spec: str, seed: int | None = None) -> None:
+        """Record that ``spec`` is about to run (before any of its code does), and the seed."""
         self.started.add(spec)
-        self._append({"event": "started", "spec": spec})
+        self.seed = seed if self.seed is None else self.seed
+        self._append({"event": "started", "spec": spec, "seed": seed})
 
     def finish(self, spec: str, record: dict[str, Any]) -> dict[str, Any]:
         """Record ``spec``'s result (a :meth:`Graded.to_dict`) and return it with ``spec``."""
@@ -115,10 +119,12 @@ def run_batch(
     """Grade ``specs`` into ``log``, yielding each record (with ``status``) as it is known.
 
     Every file is snapshot before any runs. Submissions the log already holds are yielded
-    from it; one the log shows as started and unfinished is reported ``killed-grader``.
+    from it; one the log shows as started and unfinished is reported ``killed-grader``. A
+    resumed batch keeps its seed, so every student of a class gets the same problems.
     """
     validate_limits(time_limit, memory_limit_mib)
-    seed = secrets.randbelow(2**32) if seed is None else seed
+    if seed is None:
+        seed = log.seed if log.seed is not None else secrets.randbelow(2**32)
     with tempfile.TemporaryDirectory(prefix="ufldl-sae-snap-") as folder:
         copies = snapshot(specs, Path(folder))
         for spec, copy in zip(specs, copies, strict=True):
@@ -129,7 +135,7 @@ def run_batch(
                 report = killed_grader_report(spec, exercise or guess_task(spec))
                 yield log.finish(spec, Graded(report, 1, seed).to_dict())
                 continue
-            log.start(spec)
+            log.start(spec, seed)
             if copy is None:
                 graded = missing(spec, exercise)
             else:

@@ -39,6 +39,12 @@ from .sources import package_use_note
 #: child's peak is about 60 MB; NumPy with one OpenBLAS thread loads under 512 MiB).
 DEFAULT_TIME_LIMIT = 120.0
 DEFAULT_MEMORY_LIMIT_MIB = 2048
+#: Words in a dead process's last output that say it ran out of memory (Python's, the C
+#: library's, OpenBLAS's own when the address-space limit is too low for its buffers).
+MEMORY_SIGNS = ("memoryerror", "cannot allocate", "memory allocation")
+#: NumPy with one OpenBLAS thread needs about this much address space to load (measured:
+#: 128 MiB fails, 192 MiB passes); a lower --memory-limit is reported with this hint.
+NUMPY_MIB = 192
 #: Largest submission file copied and run, in bytes.
 MAX_SOURCE_BYTES = 1024 * 1024
 
@@ -138,7 +144,7 @@ def import_failure_error(spec: str, reply: dict[str, Any], copy: Path) -> Studen
     return StudentCodeError(str(path), line, details, code)
 
 
-def _ended(spec: str, exercise: str | None, finding: Finding, child: Any, output: str) -> Finding:
+def _ended(finding: Finding, child: Any, output: str, memory_mib: int | None) -> Finding:
     """The session's finding with how the process ended and the end of its output."""
     if finding.code != "crashed":
         return finding
@@ -153,12 +159,18 @@ def _ended(spec: str, exercise: str | None, finding: Finding, child: Any, output
         how = f"was killed by signal {signal.Signals(-code).name}"
     else:
         how = f"ended with exit status {code} before replying (os._exit or a crash)"
-    memory = "MemoryError" in tail or "cannot allocate" in tail.lower()
+    memory = any(sign in tail.lower() for sign in MEMORY_SIGNS)
     return Finding(
         "memory-limit" if memory else "crashed",
         f"The process running this submission {how}"
         + (", out of memory" if memory else "")
         + "."
+        + (
+            f" NumPy alone needs about {NUMPY_MIB} MiB of address space to load; the limit "
+            f"was {memory_mib} MiB."
+            if memory and memory_mib is not None and memory_mib < 2 * NUMPY_MIB
+            else ""
+        )
         + (f" Its last output:\n{tail}" if tail else ""),
     )
 
@@ -211,7 +223,7 @@ def grade(
             ended, graded = Finding("protocol-error", _unforeseen(error)), None
     child, text, killed, isolation = run.child, run.text, run.killed, run.isolation
     if graded is None:
-        finding = _ended(spec, exercise, ended, child, text)
+        finding = _ended(ended, child, text, limits.memory_mib)
         report = failure_report(exercise or guess_task(spec), spec, finding)
         graded = Graded(report, 1)
     note = package_use_note(copy)
