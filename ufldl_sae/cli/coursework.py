@@ -27,6 +27,7 @@ from ..coursework.exercise import EXERCISE_FILES, init_exercise
 from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT
 from ..coursework.loader import StudentCodeError, load_student_function
 from ..coursework.report import CheckReport
+from ..coursework.sandbox import harden_grader
 
 #: What ``ufldl_sae.cli`` uses: ``register`` for the subcommands, and for ``train --cost`` the
 #: loader (raising :class:`StudentCodeError`, a ``ValueError``) and the quick check.
@@ -181,6 +182,7 @@ def check_handler(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    harden_grader()
     worst = 0
     with tempfile.TemporaryDirectory(prefix="ufldl-sae-log-") as scratch:
         log = BatchLog(args.output or Path(scratch) / "batch.jsonl", resume=args.resume)

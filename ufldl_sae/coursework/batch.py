@@ -18,7 +18,6 @@ import csv
 import json
 import os
 import secrets
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,30 +124,29 @@ def run_batch(
     validate_limits(time_limit, memory_limit_mib)
     if seed is None:
         seed = log.seed if log.seed is not None else secrets.randbelow(2**32)
-    with tempfile.TemporaryDirectory(prefix="ufldl-sae-snap-") as folder:
-        copies = snapshot(specs, Path(folder))
-        for spec, copy in zip(specs, copies, strict=True):
-            if spec in log.done:
-                yield log.done[spec]
-                continue
-            if log.interrupted(spec):
-                report = killed_grader_report(spec, exercise or guess_task(spec))
-                yield log.finish(spec, Graded(report, 1, seed).to_dict())
-                continue
-            log.start(spec, seed)
-            if copy is None:
-                graded = missing(spec, exercise)
-            else:
-                graded = grade(
-                    spec,
-                    exercise,
-                    time_limit=time_limit,
-                    memory_limit_mib=memory_limit_mib,
-                    speed=speed,
-                    seed=seed,
-                    copy=copy,
-                )
-            yield log.finish(spec, graded.to_dict())
+    copies = snapshot(specs)
+    for spec, copy in zip(specs, copies, strict=True):
+        if spec in log.done:
+            yield log.done[spec]
+            continue
+        if log.interrupted(spec):
+            report = killed_grader_report(spec, exercise or guess_task(spec))
+            yield log.finish(spec, Graded(report, 1, seed).to_dict())
+            continue
+        log.start(spec, seed)
+        if copy is None:
+            graded = missing(spec, exercise)
+        else:
+            graded = grade(
+                spec,
+                exercise,
+                time_limit=time_limit,
+                memory_limit_mib=memory_limit_mib,
+                speed=speed,
+                seed=seed,
+                copy=copy,
+            )
+        yield log.finish(spec, graded.to_dict())
 
 
 def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:

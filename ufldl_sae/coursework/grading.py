@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import math
 import secrets
-import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +29,7 @@ from .loader import KNOWN_FUNCTIONS, StudentCodeError, split_spec
 from .remote import Session, remote_function
 from .report import NOTE, CheckReport, Finding
 from .runner import guess_task, import_failure
-from .sandbox import Limits
+from .sandbox import Limits, Snapshot
 from .sources import package_use_note
 
 #: Default limits per submission: a looped cost at the exercise's size takes a few seconds, and
@@ -45,8 +43,9 @@ MEMORY_SIGNS = ("memoryerror", "cannot allocate", "memory allocation")
 #: NumPy with one OpenBLAS thread needs about this much address space to load (measured:
 #: 128 MiB fails, 192 MiB passes); a lower --memory-limit is reported with this hint.
 NUMPY_MIB = 192
-#: Largest submission file copied and run, in bytes.
-MAX_SOURCE_BYTES = 1024 * 1024
+#: Largest submission file copied and run, in bytes (a solution is a few kB; the copies of a
+#: whole class are held in memory).
+MAX_SOURCE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -90,21 +89,21 @@ def validate_limits(time_limit: float, memory_limit_mib: float | None) -> Limits
     return Limits(float(time_limit), memory)
 
 
-def snapshot(specs: list[str], folder: Path) -> list[Path | None]:
-    """Copy every submission's file into ``folder`` before any runs; None for a missing one."""
-    copies: list[Path | None] = []
-    for i, spec in enumerate(specs):
+def snapshot(specs: list[str]) -> list[Snapshot | None]:
+    """Read every submission's file before any runs; None for a missing or too large one."""
+    copies: list[Snapshot | None] = []
+    for spec in specs:
         path, _ = split_spec(spec)
         try:
             if not path.is_file() or path.stat().st_size > MAX_SOURCE_BYTES:
                 copies.append(None)
                 continue
-            target = folder / f"{i:05d}" / path.name
-            target.parent.mkdir()
-            shutil.copyfile(path, target)
-            copies.append(target)
+            source = path.read_bytes()[: MAX_SOURCE_BYTES + 1]
         except OSError:
             copies.append(None)
+            continue
+        name = path.name if path.name.isprintable() and path.suffix == ".py" else "submission.py"
+        copies.append(Snapshot(name, source) if len(source) <= MAX_SOURCE_BYTES else None)
     return copies
 
 
@@ -183,29 +182,19 @@ def grade(
     memory_limit_mib: int | None = DEFAULT_MEMORY_LIMIT_MIB,
     speed: bool = True,
     seed: int | None = None,
-    copy: Path | None = None,
+    copy: Snapshot | None = None,
 ) -> Graded:
     """Check ``FILE.py[:FUNCTION]`` in a process of its own; never raises for the student.
 
-    ``copy`` is the submission's snapshot (:func:`snapshot`); without one the file is copied
+    ``copy`` is the submission's snapshot (:func:`snapshot`); without one the file is read
     now. ``seed`` draws the problems (a fresh one when None; it is in the result).
     """
     limits = validate_limits(time_limit, memory_limit_mib)
     seed = secrets.randbelow(2**32) if seed is None else seed
     if copy is None:
-        with tempfile.TemporaryDirectory(prefix="ufldl-sae-snap-") as folder:
-            (copy,) = snapshot([spec], Path(folder))
-            if copy is None:
-                return missing(spec, exercise)
-            return grade(
-                spec,
-                exercise,
-                time_limit=limits.time_limit,
-                memory_limit_mib=limits.memory_mib,
-                speed=speed,
-                seed=seed,
-                copy=copy,
-            )
+        (copy,) = snapshot([spec])
+        if copy is None:
+            return missing(spec, exercise)
     start = time.perf_counter()
     ended: Finding | None = None
     path, name = split_spec(spec)
@@ -226,7 +215,7 @@ def grade(
         finding = _ended(ended, child, text, limits.memory_mib)
         report = failure_report(exercise or guess_task(spec), spec, finding)
         graded = Graded(report, 1)
-    note = package_use_note(copy)
+    note = package_use_note(copy.source)
     if note is not None or graded.extra.get("package_modules"):
         graded.report.add(
             note
@@ -313,18 +302,17 @@ def grade_many(
     """
     validate_limits(time_limit, memory_limit_mib)
     seed = secrets.randbelow(2**32) if seed is None else seed
-    with tempfile.TemporaryDirectory(prefix="ufldl-sae-snap-") as folder:
-        copies = snapshot(specs, Path(folder))
-        for spec, copy in zip(specs, copies, strict=True):
-            if copy is None:
-                yield missing(spec, exercise)
-                continue
-            yield grade(
-                spec,
-                exercise,
-                time_limit=time_limit,
-                memory_limit_mib=memory_limit_mib,
-                speed=speed,
-                seed=seed,
-                copy=copy,
-            )
+    copies = snapshot(specs)
+    for spec, copy in zip(specs, copies, strict=True):
+        if copy is None:
+            yield missing(spec, exercise)
+            continue
+        yield grade(
+            spec,
+            exercise,
+            time_limit=time_limit,
+            memory_limit_mib=memory_limit_mib,
+            speed=speed,
+            seed=seed,
+            copy=copy,
+        )

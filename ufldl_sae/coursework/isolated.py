@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from .remote import Session, remote_function
 from .sandbox import (
     BoundedOutput,
     Limits,
+    Snapshot,
     become_subreaper,
     child_python,
     children,
@@ -35,6 +35,7 @@ from .sandbox import (
     free_uid,
     preexec,
     remove_workspace,
+    same_user_process_limit,
     sweep,
     workspace,
 )
@@ -66,7 +67,7 @@ class Running:
 
 
 @contextmanager
-def running(copy: Path, limits: Limits, per_call: float | None = None) -> Iterator[Running]:
+def running(copy: Snapshot, limits: Limits, per_call: float | None = None) -> Iterator[Running]:
     """Run :mod:`.child` on ``copy`` under ``limits``; everything is cleaned up on exit.
 
     ``per_call`` gives each request its own time limit (training) instead of one deadline
@@ -76,6 +77,7 @@ def running(copy: Path, limits: Limits, per_call: float | None = None) -> Iterat
     python, dedicated, why = child_python(numpy_dir)
     uid = free_uid() if dedicated else None
     isolation = f"dedicated uid {uid}" if uid is not None else f"same user ({why})"
+    nproc = same_user_process_limit() if uid is None else None
     root, target = workspace(copy, CHILD_SCRIPT, uid)
     become_subreaper()
     before = children()
@@ -88,7 +90,7 @@ def running(copy: Path, limits: Limits, per_call: float | None = None) -> Iterat
             stderr=write_end,
             cwd=root,
             env=environment(root),
-            preexec_fn=preexec(limits, uid),  # noqa: PLW1509 - rlimits and setuid only
+            preexec_fn=preexec(limits, uid, nproc),  # noqa: PLW1509 - rlimits, setuid only
             start_new_session=True,
         )
     except BaseException:
@@ -141,17 +143,16 @@ def student_function(
 
     limits = validate_limits(call_time_limit, memory_limit_mib)
     path, name = split_spec(spec)
-    with tempfile.TemporaryDirectory(prefix="ufldl-sae-snap-") as folder:
-        (copy,) = snapshot([spec], Path(folder))
-        if copy is None:
-            raise StudentCodeError(str(path), None, "no such file", "file-not-found")
-        with running(copy, limits, per_call=limits.time_limit) as run:
-            try:
-                reply = run.load(name)
-            except SessionEnded as ended:
-                raise StudentCodeError(str(path), None, ended.finding.message) from None
-            if reply.get("kind") != "loaded" or not isinstance(reply.get("function"), str):
-                raise import_failure_error(spec, reply, copy)
-            function = reply["function"]
-            task = resolve_task(function, exercise)
-            yield remote_function(run.session, task, function)
+    (copy,) = snapshot([spec])
+    if copy is None:
+        raise StudentCodeError(str(path), None, "no such file", "file-not-found")
+    with running(copy, limits, per_call=limits.time_limit) as run:
+        try:
+            reply = run.load(name)
+        except SessionEnded as ended:
+            raise StudentCodeError(str(path), None, ended.finding.message) from None
+        if reply.get("kind") != "loaded" or not isinstance(reply.get("function"), str):
+            raise import_failure_error(spec, reply, run.target)
+        function = reply["function"]
+        task = resolve_task(function, exercise)
+        yield remote_function(run.session, task, function)

@@ -44,7 +44,7 @@ KEEP_BYTES = 4096
 FILE_LIMIT_BYTES, PROCESS_LIMIT = 64 * 1024 * 1024, 64
 #: Dedicated user ids are drawn from this range (well above system and login accounts).
 UID_RANGE = (420_000, 520_000)
-PR_SET_CHILD_SUBREAPER = 36
+PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE = 36, 4
 
 
 @dataclass(frozen=True)
@@ -193,13 +193,25 @@ def child_python(numpy_dir: str) -> tuple[str, bool, str]:
     return sys.executable, False, why
 
 
-def workspace(snapshot: Path, child_script: Path, uid: int | None) -> tuple[Path, Path]:
+@dataclass(frozen=True)
+class Snapshot:
+    """A submission's file as it was before any submission ran: its name and its bytes.
+
+    Held in the grader's memory, not on disk, so that no submission (even one running as the
+    grader's own user) can change what a classmate is graded on.
+    """
+
+    name: str
+    source: bytes
+
+
+def workspace(copy: Snapshot, child_script: Path, uid: int | None) -> tuple[Path, Path]:
     """A fresh folder with the submission's copy, the calling module, ``home`` and ``tmp``."""
     root = Path(tempfile.mkdtemp(prefix="ufldl-sae-grade-"))
     for sub in ("home", "tmp"):
         (root / sub).mkdir()
-    target = root / snapshot.name
-    shutil.copyfile(snapshot, target)
+    target = root / copy.name
+    target.write_bytes(copy.source)
     shutil.copyfile(child_script, root / "ufldl_sae_child.py")
     if uid is not None:
         for path in (root, root / "home", root / "tmp", target, root / "ufldl_sae_child.py"):
@@ -221,8 +233,38 @@ def remove_workspace(root: Path) -> None:
     shutil.rmtree(root, onerror=retry)
 
 
-def preexec(limits: Limits, uid: int | None):  # noqa: ANN201 - a closure for Popen
-    """In the child before exec: limits, then (as root) the dedicated user."""
+def same_user_process_limit() -> int | None:
+    """RLIMIT_NPROC for a child of this user: the user's threads now plus 256 (None for root).
+
+    Linux counts every thread of the real user against the limit, so the margin is over what
+    runs now; it stops a fork bomb, not a modest helper process.
+    """
+    if os.name != "posix" or os.geteuid() == 0:
+        return None
+    me = str(os.getuid())
+    threads = 0
+    for pid in _pids():
+        status = _proc_status(pid)
+        if status.get("Uid", "").split()[:1] == [me]:
+            threads += int(status.get("Threads", "1").strip() or 1)
+    return threads + 256 if threads else None
+
+
+def harden_grader() -> None:
+    """Make this process non-dumpable: a same-user submission can then neither ptrace it nor
+    read its memory through /proc (it can still signal it; see :mod:`.batch`'s resume)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+
+def preexec(limits: Limits, uid: int | None, nproc: int | None = None):  # noqa: ANN201
+    """In the child before exec: limits, then (as root) the dedicated user.
+
+    ``nproc`` caps the processes of the grader's own user when there is no dedicated one.
+    """
 
     def apply() -> None:
         import resource
@@ -234,6 +276,8 @@ def preexec(limits: Limits, uid: int | None):  # noqa: ANN201 - a closure for Po
         if limits.memory_mib is not None:
             size = limits.memory_mib * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        if uid is None and nproc is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         if uid is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (PROCESS_LIMIT, PROCESS_LIMIT))
             os.setgroups([])

@@ -11,7 +11,6 @@ the parse does not see it.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from .report import NOTE, Finding
 
@@ -36,12 +35,9 @@ def package_imports(source: str) -> list[tuple[int, str]]:
     return sorted(set(found))
 
 
-def package_use_note(path: Path) -> Finding | None:
-    """A note for the teacher when the file at ``path`` uses the package, else None."""
-    try:
-        source = path.read_text(errors="replace")
-    except OSError:
-        return None
+def package_use_note(source: bytes) -> Finding | None:
+    """A note for the teacher when the submission's ``source`` uses the package, else None."""
+    source = source.decode(errors="replace")
     found = package_imports(source)
     if not found:
         return None
