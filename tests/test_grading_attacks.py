@@ -112,6 +112,13 @@ ATTACKS = {
         "pass",
     ),
     "n_after_the_killer": ("", "pass"),
+    "o_reads_grader_memory": (
+        "import os\nfor part in ('environ', 'mem', 'maps'):\n    try:\n"
+        "        open(f'/proc/{os.getppid()}/{part}', 'rb').read(1)\n"
+        "        os._exit(3)  # it could read the grader: the verdict below then breaks\n"
+        "    except OSError:\n        pass\n",
+        "pass",
+    ),
 }
 
 
