@@ -24,13 +24,16 @@ from pathlib import Path
 from ..coursework.batch import BatchLog, run_batch, write_gradescope, write_summary
 from ..coursework.checker import check, quick_check
 from ..coursework.exercise import EXERCISE_FILES, init_exercise
-from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT
+from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT, quick_check_file
+from ..coursework.isolated import student_function
 from ..coursework.loader import StudentCodeError, load_student_function
 from ..coursework.report import CheckReport
 from ..coursework.sandbox import harden_grader
 
 #: What ``ufldl_sae.cli`` uses: ``register`` for the subcommands, and for ``train --cost`` the
-#: loader (raising :class:`StudentCodeError`, a ``ValueError``) and the quick check.
+#: loader (raising :class:`StudentCodeError`, a ``ValueError``) and the quick check, in this
+#: process (``load_student_function``, ``quick_check``) or, trusted the way ``check`` is, in
+#: the submission's own process (``quick_check_file``, ``student_function``).
 __all__ = [
     "StudentCodeError",
     "check",
@@ -38,7 +41,9 @@ __all__ = [
     "exercise_handler",
     "load_student_function",
     "quick_check",
+    "quick_check_file",
     "register",
+    "student_function",
 ]
 
 

@@ -1,24 +1,39 @@
 """Run one submission's process apart: its own folder, user, limits and a bounded output pipe.
 
-What this gives (Linux; other systems get the limits that exist there):
+What this gives (Linux; other POSIX systems get the limits and the process group only):
 
-- a fresh working folder per submission holding only its snapshot copy and :mod:`.child`, with
-  ``HOME`` and ``TMPDIR`` inside it and a minimal environment (no teacher's variables);
-- ``setrlimit`` limits: CPU seconds, address space, file size, core files, and, under a
-  dedicated user, the number of processes;
+- a fresh working folder per submission holding only its copy (:class:`Snapshot`, read before
+  any submission ran and kept in the grader's memory) and :mod:`.child`, with ``HOME`` and
+  ``TMPDIR`` inside it and a minimal environment (none of the teacher's variables), removed
+  afterwards;
+- ``setrlimit`` limits: CPU seconds, address space, file size, no core files, and a number of
+  processes (64 under a dedicated user; the user's threads now plus 256 otherwise);
+- output through a pipe drained by a thread that keeps the first and last 4 kB and counts the
+  rest (:class:`BoundedOutput`), so no amount of printing grows the grader;
 - when the grader is root, a dedicated user id per submission (an unused uid, no passwd entry
-  needed), so that the submission cannot signal the grader, write the teacher's or a
-  classmate's files, or read files that are not world-readable; every process of that uid is
-  killed when the check ends, including those that left the session or process group;
-- otherwise (a normal user) the grader is a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``):
-  descendants that detach are re-parented to it, and every process that became its child during
-  the check is killed. A same-user submission can still signal the grader; the batch's JSON
-  lines and ``--resume`` make that survivable (:mod:`.batch`).
+  needed; the interpreter must be readable by it, else the system's ``pythonX.Y`` is used with
+  NumPy's folder): the submission cannot signal or trace the grader, write the teacher's or a
+  classmates' files, or read files that are not world-readable, and every process of that uid
+  is killed when the check ends, whatever session or process group it moved to;
+- as a normal user, the grader is a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``):
+  descendants that detach are re-parented to it, and every process that became its child
+  during the check is killed. ``ufldl-sae check`` also makes itself non-dumpable
+  (:func:`harden_grader`), so a same-user submission cannot ptrace it or read its memory.
 
-Why not cgroups: they need a delegated, writable hierarchy (a systemd user slice or a
-container runtime), which a plain account does not have; a uid and a subreaper need nothing.
-What needs a container: network access, reading world-readable files, filling ``/tmp`` or the
-disk outside the folder (the file-size limit is per file), CPU and memory shared with the batch.
+Why not cgroups: they need a delegated, writable hierarchy (a systemd user slice or a container
+runtime), which a plain account or a grading container usually lacks; a uid and a subreaper
+need nothing but Linux.
+
+What this does not protect against (use a container or a VM for that): network access; reading
+world-readable files (a class folder that others can read, the package's own source); writing
+world-writable places (``/tmp``, ``/dev/shm``) and filling the disk with many files under the
+per-file size limit; taking CPU, memory bandwidth and disk I/O from the rest of the batch;
+kernel exploits. As the grader's own user a submission can also still kill the grader (the JSON
+lines log and ``--resume`` recover, reporting it as ``killed-grader``), write any file the
+teacher can (the log itself included), and read the teacher's files: run class batches as root
+(a dedicated uid per submission) or in a container. Where no interpreter is readable by an
+unprivileged user, a root grader runs submissions as root and says so (``isolation`` in each
+report and a warning).
 """
 
 from __future__ import annotations
