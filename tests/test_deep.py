@@ -90,7 +90,9 @@ def reference_cost(theta, sizes, data, activation, output, spec, sparse_layers):
 
 def penalties_of(spec):
     kinds = {"l2": WeightDecay, "l1w": L1Weights, "kl": KLSparsity, "l1a": L1Activations}
-    return tuple(kinds[k](*v) if isinstance(v, tuple) else kinds[k](v) for k, v in spec.items())
+    return tuple(
+        kinds[k](*v) if isinstance(v, tuple) else kinds[k](v) for k, v in spec.items()
+    )
 
 
 def reference_kinks(theta, sizes, data, activation):

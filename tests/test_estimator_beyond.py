@@ -71,13 +71,8 @@ def test_minibatch_runs_are_deterministic_for_a_seed(digits):
 
 
 def test_inverse_transform_of_transform_is_reconstruct_for_a_deep_stack(digits):
-    model = SparseAutoencoder(
-        hidden_layer_sizes=(12, 5, 12),
-        activation="tanh",
-        penalties="l1w=1e-3",
-        max_iter=10,
-        random_state=0,
-    ).fit(digits)
+    model = SparseAutoencoder(hidden_layer_sizes=(12, 5, 12), activation="tanh",
+                              penalties="l1w=1e-3", max_iter=10, random_state=0).fit(digits)
     np.testing.assert_allclose(
         model.inverse_transform(model.transform(digits)), model.reconstruct(digits), atol=1e-14
     )
@@ -107,16 +102,9 @@ def test_terms_group_as_the_notes_three(digits):
 
 
 def test_save_and_load_keep_a_deep_model(digits, tmp_path):
-    model = SparseAutoencoder(
-        hidden_layer_sizes=(12, 5, 12),
-        activation="relu",
-        output_activation="sigmoid",
-        penalties="l1a=1e-3",
-        solver="adam",
-        batch_size=100,
-        max_iter=2,
-        random_state=0,
-    ).fit(digits)
+    model = SparseAutoencoder(hidden_layer_sizes=(12, 5, 12), activation="relu",
+                              output_activation="sigmoid", penalties="l1a=1e-3", solver="adam",
+                              batch_size=100, max_iter=2, random_state=0).fit(digits)
     loaded = SparseAutoencoder.load(model.save(tmp_path / "deep.npz"))
     assert loaded.get_params()["hidden_layer_sizes"] == (12, 5, 12)
     assert loaded.penalties == "l1a=0.001"
@@ -146,15 +134,8 @@ def test_bad_combinations_are_refused_before_any_work(digits, params, message):
 
 
 def test_relu_with_the_tutorials_sigmoid_rescale_warns_once_that_rho_is_unreachable(digits):
-    model = SparseAutoencoder(
-        hidden_size=8,
-        activation="relu",
-        penalties="kl=0.05:0.1:sigmoid",
-        solver="adam",
-        batch_size=100,
-        max_iter=1,
-        random_state=0,
-    )
+    model = SparseAutoencoder(hidden_size=8, activation="relu", penalties="kl=0.05:0.1:sigmoid",
+                              solver="adam", batch_size=100, max_iter=1, random_state=0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(digits)

@@ -33,14 +33,8 @@ def test_a_wrong_derivative_fails(monkeypatch):
     monkeypatch.setitem(activations.ACTIVATIONS, "tanh", wrong)
     rng = np.random.default_rng(0)
     theta, data = beyond_problem((10, 6, 10), "tanh", 8, rng)
-    check = deep_gradient_check(
-        theta,
-        (10, 6, 10),
-        data,
-        activation="tanh",
-        output_activation="tanh",
-        penalties=(WeightDecay(1e-3),),
-    )
+    check = deep_gradient_check(theta, (10, 6, 10), data, activation="tanh",
+                                output_activation="tanh", penalties=(WeightDecay(1e-3),))
     assert not check.passed
     assert check.worst > 1e-3
 

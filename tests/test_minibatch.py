@@ -473,11 +473,8 @@ def test_other_errors_of_the_batch_function_pass_through(patches):
         ({"batch_size": 0}, r"batch_size must be an integer >= 1, got 0"),
         ({"batch_size": 2.5}, r"batch_size must be an integer >= 1, got 2.5"),
         ({"batch_size": "all"}, r"batch_size must be an integer >= 1, got 'all'"),
-        (
-            {"batch_size": 2001},
-            r"batch_size must be at most the number of examples m = 2000, "
-            r"got 2001",
-        ),  # fmt: skip
+        ({"batch_size": 2001}, r"batch_size must be at most the number of examples m = 2000, "
+                               r"got 2001"),  # fmt: skip
         ({"momentum": 1.0}, r"momentum must be a real number in \[0, 1\), got 1.0"),
         ({"momentum": -0.5}, r"momentum must be a real number in \[0, 1\), got -0.5"),
         ({"beta1": 1.0}, r"beta1 must be a real number in \[0, 1\), got 1.0"),

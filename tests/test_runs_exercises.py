@@ -24,27 +24,17 @@ def tiny_mnist(rng: np.random.Generator) -> dict[str, np.ndarray]:
     ("run", "kwargs", "message"),
     [
         (exercises.run_softmax, {"lambda_": -1.0}, r"lambda_ must be a real number in \[0, inf\]"),
-        (
-            exercises.run_pca,
-            {"retain": 1.5, "num_patches": 200},
-            r"retain must be a real number in \(0, 1\]",
-        ),
-        (
-            exercises.run_pca,
-            {"epsilon": -0.1, "num_patches": 200},
-            r"epsilon must be a real number in \[0, inf\]",
-        ),
+        (exercises.run_pca, {"retain": 1.5, "num_patches": 200},
+         r"retain must be a real number in \(0, 1\]"),
+        (exercises.run_pca, {"epsilon": -0.1, "num_patches": 200},
+         r"epsilon must be a real number in \[0, inf\]"),
     ],  # fmt: skip
     ids=["softmax-lambda", "pca-retain", "pca-epsilon"],
 )
 def test_a_refused_value_names_itself_and_leaves_no_folder(run, kwargs, message, tmp_path):
     if run is exercises.run_softmax:
-        kwargs = {
-            **kwargs,
-            "mnist": tiny_mnist(np.random.default_rng(0)),
-            "num_train": 40,
-            "num_test": 20,
-        }
+        kwargs = {**kwargs, "mnist": tiny_mnist(np.random.default_rng(0)), "num_train": 40,
+                  "num_test": 20}
     with pytest.raises(ValueError, match=message):
         run(out=tmp_path / "run", **kwargs)
     assert not (tmp_path / "run").exists()
@@ -52,9 +42,8 @@ def test_a_refused_value_names_itself_and_leaves_no_folder(run, kwargs, message,
 
 def test_a_small_softmax_run_writes_the_same_files_as_ever(tmp_path):
     out = tmp_path / "softmax"
-    m = exercises.run_softmax(
-        mnist=tiny_mnist(np.random.default_rng(1)), num_train=40, num_test=20, max_iter=3, out=out
-    )
+    m = exercises.run_softmax(mnist=tiny_mnist(np.random.default_rng(1)), num_train=40,
+                              num_test=20, max_iter=3, out=out)
     assert sorted(p.name for p in out.iterdir()) == [
         "config.json", "confusion.png", "history.csv", "loss-softmax.png", "metrics.json",
         "theta.npz", "weights.png",

@@ -377,7 +377,9 @@ assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
             r"other must be .*\(2, 2\)",
         ),
         (
-            lambda p: plot_reconstruction_error_histogram(np.array([1.0, 1e4]), p, threshold=-1.0),
+            lambda p: plot_reconstruction_error_histogram(
+                np.array([1.0, 1e4]), p, threshold=-1.0
+            ),
             r"threshold must be a real number in \(0, inf.*-1\.0",
         ),
         (

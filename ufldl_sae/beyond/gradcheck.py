@@ -165,13 +165,7 @@ def beyond_table(seed: int = 0) -> list[tuple[str, str, str, DeepCheck]]:
             if len(sizes) > 3:
                 sets = {"all": sets["all"]}
             for label, penalties in sets.items():
-                check = deep_gradient_check(
-                    theta,
-                    sizes,
-                    data,
-                    activation=activation,
-                    output_activation=output,
-                    penalties=penalties,
-                )
+                check = deep_gradient_check(theta, sizes, data, activation=activation,
+                                            output_activation=output, penalties=penalties)
                 rows.append((name, f"{activation}/{output}", label, check))
     return rows

@@ -139,7 +139,9 @@ def pca_project(codes: Any, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     return U.T @ centred, ratio  # (k, m), (k,)
 
 
-def _scatter(fig: Figure, ax: Any, x: np.ndarray, y: np.ndarray, labels: np.ndarray | None) -> None:
+def _scatter(
+    fig: Figure, ax: Any, x: np.ndarray, y: np.ndarray, labels: np.ndarray | None
+) -> None:
     """Points ``(x, y)``, one colour per label (legend) or a colour map (colour bar)."""
     style = {"s": 6, "alpha": 0.6, "linewidths": 0}
     if labels is None:
@@ -151,7 +153,9 @@ def _scatter(fig: Figure, ax: Any, x: np.ndarray, y: np.ndarray, labels: np.ndar
             keep = labels == value
             text = f"{value:g}" if labels.dtype.kind in "fiu" else str(value)
             ax.scatter(x[keep], y[keep], color=f"C{i}", label=text, **style)
-        ax.legend(title="label", loc="upper left", bbox_to_anchor=(1.01, 1.0), markerscale=2.5)
+        ax.legend(
+            title="label", loc="upper left", bbox_to_anchor=(1.01, 1.0), markerscale=2.5
+        )
         return
     if labels.dtype.kind not in "fiub":
         raise ValueError(

@@ -261,7 +261,8 @@ def plot_cost_vs_time(
     path = check_png_path(path)
     if not isinstance(curves, Mapping) or not curves:
         raise ValueError(
-            f"curves must be a non-empty mapping of solver name to (seconds, costs), got {curves!r}"
+            "curves must be a non-empty mapping of solver name to (seconds, costs), "
+            f"got {curves!r}"
         )
     checked = {}
     for name, pair in curves.items():

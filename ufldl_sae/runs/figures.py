@@ -53,12 +53,8 @@ def draw_figures(
         folder.write("reconstructions.png", lambda p: visualize.plot_reconstructions(
             shown[:, :10], model.reconstruct(shown[:, :10].T).T, p))  # fmt: skip
     if model.model_.is_notes:
-        folder.write(
-            "activations.png",
-            lambda p: visualize.plot_activations(
-                report["rho_hat"], report["rho"], p, fraction_active=report["fraction_active"]
-            ),
-        )
+        folder.write("activations.png", lambda p: visualize.plot_activations(
+            report["rho_hat"], report["rho"], p, fraction_active=report["fraction_active"]))
     else:  # one column whose mean is rho_hat: the report's, not a second encoding of the data
         rho_hat = report["rho_hat"][:, None]
         folder.write("activations.png", lambda p: tutorial_plots.plot_mean_activation_bars(

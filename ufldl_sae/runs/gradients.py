@@ -46,3 +46,4 @@ def check_gradients(seed: int = 0, *, backend: str = "numpy") -> dict[str, dict[
 
     figures["stacked_ae_cost"] = block_differences(J2, theta, block_slices(4, 3, net_config))
     return figures
+

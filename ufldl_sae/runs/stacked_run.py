@@ -134,7 +134,9 @@ def run_stacked(
         t = from_host(theta, xp, dtype=device.dtype)
         return stacked_ae_predict(t, 784, hidden_size_l2, 10, net_config, test_x)
 
-    before = evaluate(run, "confusion-before", test_y, predict(theta0), 10, "before fine-tuning")
+    before = evaluate(
+        run, "confusion-before", test_y, predict(theta0), 10, "before fine-tuning"
+    )
     run.say(
         f"finetune: {784}-{hidden_size_l1}-{hidden_size_l2}-10, lambda "
         f"{finetune_lambda:g}, {finetune_max_iter} iterations"

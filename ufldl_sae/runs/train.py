@@ -213,3 +213,4 @@ def show_run(run: str | os.PathLike[str]) -> dict[str, Any]:
     test = prepare_test_data(config) if config.test_examples else None
     draw_figures(folder, config, model, data, model.sparsity_report(data.T), test)
     return metrics
+
