@@ -310,3 +310,21 @@ def test_a_memory_limit_too_low_for_numpy_says_so(tmp_path):
     graded = grade(str(write(tmp_path, CORRECT)), time_limit=30, memory_limit_mib=100)
     assert graded.report.error_codes == ["memory-limit"]
     assert "NumPy alone needs about" in graded.report.findings[0].message
+
+
+@posix
+def test_workspace_goes_even_when_locked_and_links_are_not_followed(tmp_path):
+    from ufldl_sae.coursework.sandbox import Snapshot, remove_workspace, workspace
+
+    outside = tmp_path / "teacher.txt"
+    outside.write_text("key")
+    outside.chmod(0o600)
+    root, target = workspace(Snapshot("s.py", b"x = 1\n"), Path(__file__), None)
+    assert target.read_bytes() == b"x = 1\n" and (root / "home").is_dir()
+    locked = root / "tmp" / "locked"
+    locked.mkdir()
+    (locked / "f").write_text("y")
+    (locked / "link").symlink_to(outside)
+    locked.chmod(0o000)
+    remove_workspace(root)
+    assert not root.exists() and outside.stat().st_mode & 0o777 == 0o600

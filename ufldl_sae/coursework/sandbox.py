@@ -235,12 +235,17 @@ def workspace(copy: Snapshot, child_script: Path, uid: int | None) -> tuple[Path
 
 
 def remove_workspace(root: Path) -> None:
-    """Remove the folder even where the submission took away permissions inside it."""
+    """Remove the folder even where the submission took away permissions inside it.
+
+    Runs after every process of the submission is dead. Links are never followed: a chmod on
+    a link planted by the submission would change its target, with the grader's rights.
+    """
 
     def retry(func, path, _info) -> None:  # noqa: ANN001 - shutil's callback signature
         try:
-            os.chmod(os.path.dirname(path), 0o700)
-            os.chmod(path, 0o700)
+            for target in (os.path.dirname(path), path):
+                if not os.path.islink(target):
+                    os.chmod(target, 0o700)
             func(path)
         except OSError:
             pass
