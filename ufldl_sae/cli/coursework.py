@@ -208,6 +208,9 @@ def check_handler(args: argparse.Namespace) -> int:
                 print(json.dumps(shown), flush=True)
             else:
                 print(CheckReport.from_dict(record), flush=True)
+    seeds = sorted({r["seed"] for r in records if isinstance(r.get("seed"), int)})
+    if seeds and not args.json:
+        print(f"probe seed {seeds[0]} (replay the same problems with --seed {seeds[0]})")
     if args.summary is not None:
         table, chart = write_summary(records, args.summary)
         print(f"summary: {table}, {chart}", file=sys.stderr)
