@@ -143,6 +143,9 @@ def class_folder(owner: int | None) -> Path:
     """A world-readable folder of submissions, one subfolder per student (as a class hands in)."""
     folder = Path(tempfile.mkdtemp(prefix="ufldl-class-"))
     folder.chmod(0o755)
+    (folder / "tmp").mkdir()
+    if owner is not None:
+        os.chown(folder / "tmp", owner, owner)
     for name in ATTACKS:
         (folder / name).mkdir(mode=0o755)
         path = folder / name / "sparse_autoencoder_cost.py"
@@ -186,6 +189,7 @@ def run_grader(argv: list[str], python: str, uid: int | None, folder: Path):
         "MPLCONFIGDIR": str(folder / ".mpl"),
         "PYTHONPATH": f"{ROOT}{os.pathsep}{numpy_dir}",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "TMPDIR": str(folder / "tmp"),  # what a killed grader leaves goes with the folder
     }
 
     def drop() -> None:
