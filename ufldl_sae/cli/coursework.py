@@ -6,23 +6,34 @@ process under ``--time-limit`` and ``--memory-limit``; ``--json`` prints one JSO
 Exit status: 0 when every check passes, 1 when a check fails, 2 when a file cannot be imported or
 the function is missing (the highest over all files).
 
-The checked code runs with your rights: the limits catch accidents, they are no sandbox.
+The submission's process only sends numbers back; the verdict is computed here
+(:mod:`ufldl_sae.coursework.grading`). For a class: ``--output log.jsonl`` (and ``--resume``),
+``--summary DIR`` (CSV and bar chart of mistake codes), ``--gradescope results.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from ..coursework.batch import BatchLog, run_batch, write_gradescope, write_summary
 from ..coursework.checker import check, quick_check
 from ..coursework.exercise import EXERCISE_FILES, init_exercise
-from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT, grade_many
+from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT, quick_check_file
+from ..coursework.isolated import student_function
 from ..coursework.loader import StudentCodeError, load_student_function
+from ..coursework.report import CheckReport
+from ..coursework.sandbox import harden_grader
 
 #: What ``ufldl_sae.cli`` uses: ``register`` for the subcommands, and for ``train --cost`` the
-#: loader (raising :class:`StudentCodeError`, a ``ValueError``) and the quick check.
+#: loader (raising :class:`StudentCodeError`, a ``ValueError``) and the quick check, in this
+#: process (``load_student_function``, ``quick_check``) or, trusted the way ``check`` is, in
+#: the submission's own process (``quick_check_file``, ``student_function``).
 __all__ = [
     "StudentCodeError",
     "check",
@@ -30,7 +41,9 @@ __all__ = [
     "exercise_handler",
     "load_student_function",
     "quick_check",
+    "quick_check_file",
     "register",
+    "student_function",
 ]
 
 
@@ -57,8 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "check",
         help="check your exercise code and name the mistake it makes",
         description="Check student functions against ufldl-sae's own implementation. Each file "
-        "runs in its own process with your rights: the limits catch accidents, they are no "
-        "sandbox. Exit status 0 all pass, 1 a check failed, 2 a file cannot be imported.",
+        "is copied first, then runs in its own process, folder and limits (as a dedicated user "
+        "when run as root) and only sends back numbers: the verdict is computed by this "
+        "process. Not a container: see ufldl_sae.coursework.sandbox for what it does not stop. "
+        "Exit status 0 all pass, 1 a check failed, 2 a file cannot be imported.",
     )
     check.add_argument("specs", nargs="+", metavar="FILE.py[:FUNCTION]")
     check.add_argument(
@@ -70,20 +85,54 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--json", action="store_true", help="one JSON object per file")
     check.add_argument(
         "--time-limit",
-        type=float,
+        type=positive_number("--time-limit"),
         default=DEFAULT_TIME_LIMIT,
         metavar="S",
-        help=f"seconds per file (default {DEFAULT_TIME_LIMIT:g})",
+        help=f"wall-clock seconds per file (default {DEFAULT_TIME_LIMIT:g})",
     )
     check.add_argument(
         "--memory-limit",
-        type=int,
+        type=memory_limit,
         default=DEFAULT_MEMORY_LIMIT_MIB,
         metavar="MIB",
-        help=f"address space per file in MiB, 0 for none (default {DEFAULT_MEMORY_LIMIT_MIB})",
+        help=f"address space per file in MiB, or 'none' (default {DEFAULT_MEMORY_LIMIT_MIB})",
     )
     check.add_argument(
         "--no-speed", action="store_true", help="skip timing the cost at the exercise's size"
+    )
+    check.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="replay the problems of an earlier batch (its reports give the seed; default: a "
+        "fresh seed)",
+    )
+    check.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE.jsonl",
+        help="append each file's result to this JSON lines log as soon as it is known",
+    )
+    check.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --output: skip the files the log already has; a file that was running when "
+        "the grader died is reported as killed-grader",
+    )
+    check.add_argument(
+        "--summary",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write summary.csv and mistakes.png (mistake codes by submissions) into DIR",
+    )
+    check.add_argument(
+        "--gradescope",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write Gradescope's autograder results.json to FILE",
     )
     check.set_defaults(func=check_handler)
 
@@ -103,24 +152,68 @@ def exercise_handler(args: argparse.Namespace) -> int:
     return 0
 
 
+def positive_number(flag: str) -> Callable[[str], float]:
+    """An argparse type: a positive, finite number, else a message naming ``flag``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be a number; got {text!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(
+                f"{flag} must be a positive, finite number of seconds; got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def memory_limit(text: str) -> int | None:
+    """An argparse type: MiB as a positive, finite number, or ``none`` for no limit."""
+    if text.strip().lower() == "none":
+        return None
+    value = positive_number("--memory-limit")(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--memory-limit is in MiB; got {text!r}")
+    return int(value)
+
+
 def check_handler(args: argparse.Namespace) -> int:
     """Check each file in its own process; print each report as it comes; the worst status."""
-    if args.time_limit <= 0:
-        print("ufldl-sae check: --time-limit must be positive", file=sys.stderr)
+    if args.resume and args.output is None:
+        print(
+            "ufldl-sae check: --resume needs --output FILE.jsonl (the log to resume)",
+            file=sys.stderr,
+        )
         return 2
-    memory = args.memory_limit if args.memory_limit and args.memory_limit > 0 else None
+    harden_grader()
     worst = 0
-    results = grade_many(
-        args.specs,
-        args.exercise,
-        time_limit=args.time_limit,
-        memory_limit_mib=memory,
-        speed=not args.no_speed,
-    )
-    for graded in results:
-        worst = max(worst, graded.status)
-        if args.json:
-            print(json.dumps({**graded.report.to_dict(), "status": graded.status}), flush=True)
-        else:
-            print(graded.report, flush=True)
+    with tempfile.TemporaryDirectory(prefix="ufldl-sae-log-") as scratch:
+        log = BatchLog(args.output or Path(scratch) / "batch.jsonl", resume=args.resume)
+        records = []
+        for record in run_batch(
+            args.specs,
+            args.exercise,
+            log,
+            time_limit=args.time_limit,
+            memory_limit_mib=args.memory_limit,
+            speed=not args.no_speed,
+            seed=args.seed,
+        ):
+            records.append(record)
+            worst = max(worst, int(record.get("status", 1)))
+            if args.json:
+                shown = {k: v for k, v in record.items() if k not in ("event", "spec")}
+                print(json.dumps(shown), flush=True)
+            else:
+                print(CheckReport.from_dict(record), flush=True)
+    seeds = sorted({r["seed"] for r in records if isinstance(r.get("seed"), int)})
+    if seeds and not args.json:
+        print(f"probe seed {seeds[0]} (replay the same problems with --seed {seeds[0]})")
+    if args.summary is not None:
+        table, chart = write_summary(records, args.summary)
+        print(f"summary: {table}, {chart}", file=sys.stderr)
+    if args.gradescope is not None:
+        print(f"gradescope: {write_gradescope(records, args.gradescope)}", file=sys.stderr)
     return worst

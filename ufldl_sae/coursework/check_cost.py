@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from ..model import sparse_autoencoder_cost
 from ..params import initialize_parameters
 from .calling import StudentFailed, call_student
-from .compare import PROBLEMS, CostFunction, agrees, collect, reference
+from .compare import PROBLEMS, CostFunction, Problem, agrees, collect, reference
 from .diagnose import diagnose
 from .report import NOTE, Finding
 
@@ -43,23 +43,27 @@ __all__ = ["PROBLEMS", "check_sparse_autoencoder_cost", "speed_notes"]
 SLOW_RATIO, SLOW_SECONDS = 5.0, 0.2
 
 
-def check_sparse_autoencoder_cost(func: CostFunction, *, speed: bool = True) -> list[Finding]:
+def check_sparse_autoencoder_cost(
+    func: CostFunction, *, speed: bool = True, problems: tuple[Problem, ...] = PROBLEMS
+) -> list[Finding]:
     """All the checks of this module on the student's cost function; returns the findings.
 
     ``speed=False`` skips the timing at the exercise's size (the quick check before training).
+    ``problems`` are the small problems compared on (:func:`~.compare.make_problems` draws
+    fresh ones from a seed).
     """
     try:
-        results, notes = collect(func)
+        results, notes = collect(func, problems)
     except StudentFailed as failure:
         return [failure.finding]
     correct = all(
         agrees(
-            result, reference(PROBLEMS[p], PROBLEMS[p].settings()[name], frozenset()), PROBLEMS[p]
+            result, reference(problems[p], problems[p].settings()[name], frozenset()), problems[p]
         )
         for (p, name), result in results.items()
     )
     if not correct:
-        return diagnose(func, results) + notes
+        return diagnose(func, results, problems) + notes
     return notes + (speed_notes(func) if speed else [])
 
 

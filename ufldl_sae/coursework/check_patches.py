@@ -36,13 +36,16 @@ def decode(column: np.ndarray, rows: int, cols: int) -> tuple[int, int, int]:
     return value % rows, (value // rows) % cols, value // (rows * cols)
 
 
-def check_sample_patches(func: Callable[..., Any]) -> list[Finding]:
-    """Shape, column-major flattening, every corner and every image reachable; the findings."""
+def check_sample_patches(func: Callable[..., Any], seed: int = 0) -> list[Finding]:
+    """Shape, column-major flattening, every corner and every image reachable; the findings.
+
+    ``seed`` seeds the generator handed to the student (the grader draws a fresh one).
+    """
     images = coded_images()
     original = images.copy()
     try:
         patches = call_student(
-            func, images, PATCH, DRAWS, np.random.default_rng(0), what="sample_patches"
+            func, images, PATCH, DRAWS, np.random.default_rng(seed), what="sample_patches"
         )
     except StudentFailed as failure:
         return [failure.finding]

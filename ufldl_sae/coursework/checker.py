@@ -6,9 +6,9 @@ MATLAB names) or given: either the function's name, or an exercise of ``exercise
 (``sparse-autoencoder``, ``vectorization``), which then still needs the function's name to tell
 which of its files this is.
 
-The checker calls the student's function in this process, with the user's rights: it is no
-sandbox. Grading many submissions runs each in its own process with time and memory limits
-(:mod:`.grading`), but even there the code can do anything the user can.
+:func:`check` calls the function it is given in this process: fine for a student checking their
+own work, never for grading. Grading (:mod:`.grading`) passes :func:`check` a stand-in that runs
+the student's file in a process of its own and returns only its numbers (:mod:`.remote`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from .check_cost import check_sparse_autoencoder_cost
 from .check_numgrad import check_compute_numerical_gradient
 from .check_patches import check_sample_patches
+from .compare import make_problems
 from .report import CheckReport, Finding
 
 #: The functions that can be checked, by name.
@@ -89,7 +90,11 @@ def _source(func: Callable[..., Any]) -> str:
 
 
 def check(
-    func: Callable[..., Any], exercise: str | None = None, *, speed: bool = True
+    func: Callable[..., Any],
+    exercise: str | None = None,
+    *,
+    speed: bool = True,
+    seed: int | None = None,
 ) -> CheckReport:
     """Check a student's function against the package's and name the mistake it makes.
 
@@ -104,6 +109,9 @@ def check(
     speed : bool, keyword-only
         Time the cost at the exercise's size (64-25, m = 10,000) and add a note when it is far
         slower than the package's. Never a failure.
+    seed : int, optional, keyword-only
+        Draw the small problems' data (and the patches' generator) from this seed; the default
+        uses the fixed problems. The batch grader draws a fresh seed per batch and records it.
 
     Returns
     -------
@@ -119,9 +127,9 @@ def check(
     task = resolve_task(name, exercise)
     start = time.perf_counter()
     if task == "sparse_autoencoder_cost":
-        findings = check_sparse_autoencoder_cost(func, speed=speed)
+        findings = check_sparse_autoencoder_cost(func, speed=speed, problems=make_problems(seed))
     elif task == "sample_patches":
-        findings = check_sample_patches(func)
+        findings = check_sample_patches(func, 0 if seed is None else seed)
     else:
         findings = check_compute_numerical_gradient(func)
     report = CheckReport(task, _source(func), findings, time.perf_counter() - start)

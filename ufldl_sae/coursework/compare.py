@@ -11,7 +11,7 @@ weights'.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from ..gradcheck import differences_by_block
 from ..model import sparse_autoencoder_cost
 from ..params import block_slices, initialize_parameters
-from .calling import StudentFailed, as_float_array, call_student
+from .calling import StudentFailed, as_float_array, call_student, type_name
 from .mistakes import variant_cost
 from .report import NOTE, Finding
 
@@ -70,6 +70,21 @@ PROBLEMS = (
     Problem(9, 4, 13, lambda_=0.1, rho=0.2, beta=1.5, seed=3),
 )
 
+
+def make_problems(seed: int | None) -> tuple[Problem, ...]:
+    """The problems of :data:`PROBLEMS` with fresh data drawn from ``seed`` (None: as they are).
+
+    The grader draws a new seed for every batch and records it, so a submission cannot carry
+    answers for known inputs, and a teacher can replay the exact problems.
+    """
+    if seed is None:
+        return PROBLEMS
+    if type(seed) is not int or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    seeds = np.random.SeedSequence(seed).generate_state(len(PROBLEMS), dtype=np.uint32)
+    return tuple(replace(p, seed=int(s)) for p, s in zip(PROBLEMS, seeds, strict=True))
+
+
 Result = tuple[float, np.ndarray]
 CostFunction = Callable[..., Any]
 
@@ -99,9 +114,9 @@ def normalize_result(value: Any, n: int) -> tuple[Result | None, list[Finding]]:
     """
     if not isinstance(value, tuple | list) or len(value) != 2:
         try:
-            got = f"a {type(value).__name__} of length {len(value)}"
+            got = f"a {type_name(value)} of length {len(value)}"
         except TypeError:  # no length: a number, None, a 0-d array
-            got = f"a {type(value).__name__}"
+            got = f"a {type_name(value)}"
         return None, [
             Finding(
                 "wrong-return",
@@ -118,7 +133,7 @@ def normalize_result(value: Any, n: int) -> tuple[Result | None, list[Finding]]:
             Finding(
                 "wrong-return",
                 f"The {which} you returned cannot be read as numbers "
-                f"(it is a {type(cost if cost_array is None else grad).__name__}).",
+                f"(it is a {type_name(cost if cost_array is None else grad)}).",
             )
         ]
     if cost_array.size != 1:
@@ -200,14 +215,16 @@ def agrees(student: Result, other: Result, problem: Problem) -> bool:
 Results = dict[tuple[int, str], Result]
 
 
-def collect(func: CostFunction) -> tuple[Results, list[Finding]]:
+def collect(
+    func: CostFunction, problems: tuple[Problem, ...] = PROBLEMS
+) -> tuple[Results, list[Finding]]:
     """The student's results on every problem and setting, and findings on the way they came.
 
     Raises :class:`StudentFailed` on the first exception, or when a result cannot be read.
     """
     results: Results = {}
     notes: dict[str, Finding] = {}
-    for p, problem in enumerate(PROBLEMS):
+    for p, problem in enumerate(problems):
         theta, data = problem.arrays()
         for name, setting in problem.settings().items():
             theta_in, data_in = theta.copy(), data.copy()

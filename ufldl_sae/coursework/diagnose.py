@@ -23,6 +23,7 @@ from .compare import (
     PROBLEMS,
     TERMS,
     CostFunction,
+    Problem,
     Result,
     Results,
     agrees,
@@ -38,13 +39,13 @@ from .report import Finding
 CONSISTENT = 1e-6
 
 
-def matching_mistakes(results: Results) -> list[str]:
+def matching_mistakes(results: Results, problems: tuple[Problem, ...] = PROBLEMS) -> list[str]:
     """The smallest set of known mistakes (one, else two) whose signature the results match."""
     singles = [(code, sig) for code, mistake in MISTAKES.items() for sig in mistake.signatures]
 
     def matches(switches: frozenset[str]) -> bool:
         for (p, name), result in results.items():
-            problem = PROBLEMS[p]
+            problem = problems[p]
             if not agrees(result, reference(problem, problem.settings()[name], switches), problem):
                 return False
         return True
@@ -58,12 +59,17 @@ def matching_mistakes(results: Results) -> list[str]:
     return []
 
 
-def term_values(results: Results, p: int, switches: frozenset[str] = frozenset()) -> dict:
+def term_values(
+    results: Results,
+    p: int,
+    switches: frozenset[str] = frozenset(),
+    problems: tuple[Problem, ...] = PROBLEMS,
+) -> dict:
     """Each term's cost and gradient, by difference from the data term alone.
 
     For the student's (``switches`` unused) or, with ``results`` empty, the reference's.
     """
-    problem = PROBLEMS[p]
+    problem = problems[p]
     settings = problem.settings()
 
     def get(name: str) -> Result:
@@ -79,11 +85,13 @@ def term_values(results: Results, p: int, switches: frozenset[str] = frozenset()
     return terms
 
 
-def where_wrong(results: Results, p: int = 0) -> list[dict[str, Any]]:
+def where_wrong(
+    results: Results, p: int = 0, problems: tuple[Problem, ...] = PROBLEMS
+) -> list[dict[str, Any]]:
     """For each term and block that disagrees with the package: how much, and the worst entry."""
-    problem = PROBLEMS[p]
-    student = term_values(results, p)
-    correct = term_values({}, p)
+    problem = problems[p]
+    student = term_values(results, p, problems=problems)
+    correct = term_values({}, p, problems=problems)
     slices = block_slices(problem.visible, problem.hidden)
     full_cost, full_grad = reference(problem, problem.settings()["full cost"], frozenset())
     found = []
@@ -113,7 +121,9 @@ def where_wrong(results: Results, p: int = 0) -> list[dict[str, Any]]:
     return found
 
 
-def self_consistency(func: CostFunction, p: int = 0) -> dict[str, dict[str, float]]:
+def self_consistency(
+    func: CostFunction, p: int = 0, problems: tuple[Problem, ...] = PROBLEMS
+) -> dict[str, dict[str, float]]:
     """Per term and block: the student's gradient against the numerical gradient of their cost.
 
     Uses the package's :func:`~ufldl_sae.gradcheck.gradient_pair` (five-point stencil), so that a
@@ -121,7 +131,7 @@ def self_consistency(func: CostFunction, p: int = 0) -> dict[str, dict[str, floa
     :data:`CONSISTENT`. Each penalty is judged by its own contribution (its setting minus the
     data term alone), so a wrong sparsity derivative is not blamed on the data term.
     """
-    problem = PROBLEMS[p]
+    problem = problems[p]
     theta, data = problem.arrays()
     slices = block_slices(problem.visible, problem.hidden)
     pairs = {}
@@ -200,14 +210,16 @@ def _seen_in(rows: list[dict[str, Any]]) -> str:
     return f"Seen in: term {where['term']}; block {where['block']}{amount}."
 
 
-def diagnose(func: CostFunction, results: Results) -> list[Finding]:
+def diagnose(
+    func: CostFunction, results: Results, problems: tuple[Problem, ...] = PROBLEMS
+) -> list[Finding]:
     """The findings for results that disagree with the package: known mistakes, else where."""
-    rows = where_wrong(results)
+    rows = where_wrong(results, problems=problems)
     try:
-        _, sentence = _consistency_sentence(self_consistency(func))
+        _, sentence = _consistency_sentence(self_consistency(func, problems=problems))
     except StudentFailed as failure:
         return [failure.finding]
-    codes = matching_mistakes(results)
+    codes = matching_mistakes(results, problems)
     where = _where_summary(rows) if rows else {}
     if codes:
         return [

@@ -1,57 +1,177 @@
-"""Grade submissions, each in its own process with a time limit and a memory limit.
+"""Grade submissions: student code only returns numbers, the verdict is computed where none runs.
 
-A teacher runs ``ufldl-sae check submissions/*/sparse_autoencoder_cost.py --json``: every file is
-checked by ``python -m ufldl_sae.coursework.runner`` in a fresh process, so that one submission's
-crash, exception, endless loop, runaway memory or ``sys.exit`` at import time is reported for
-that submission alone, and the batch goes on.
-
-The limits guard against accidents, not against malice: the submissions run with the user's
-rights (they can read and write the user's files, open connections, start processes). This is
-no sandbox; run untrusted code in a container or a throw-away account.
+A teacher runs ``ufldl-sae check submissions/*/sparse_autoencoder_cost.py --json``. Every file
+is first copied (a snapshot, before any submission runs, so none can rewrite a classmate's),
+then run in a process of its own (:mod:`.sandbox`): a fresh folder, limits, a dedicated user
+when the grader is root. That process runs only :mod:`.child`, which imports the student's
+file, calls the function on the inputs it is sent and sends back raw float64 arrays
+(:mod:`.wire`). This process never imports student code: it draws the problems from a fresh
+seed (recorded in the report, ``check(..., seed=...)`` replays them), compares, diagnoses the
+mistake and writes the report. A child that sends garbage, too much, or nothing is reported as
+``protocol-error``, ``crashed`` or ``time-limit``; the batch goes on.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import signal
+import math
+import secrets
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .checker import failure_report
-from .report import CheckReport, Finding
-from .runner import guess_task
+from .calling import SessionEnded
+from .checker import check, failure_report, resolve_task
+from .isolated import running
+from .loader import KNOWN_FUNCTIONS, StudentCodeError, split_spec
+from .remote import Session, remote_function
+from .report import NOTE, CheckReport, Finding
+from .runner import guess_task, import_failure
+from .sandbox import Limits, Snapshot
+from .sources import package_use_note
 
 #: Default limits per submission: a looped cost at the exercise's size takes a few seconds, and
-#: the check itself under 10 s; NumPy and the data fit easily in 2 GiB of address space.
+#: the check itself under 10 s; NumPy and the data fit easily in 2 GiB of address space (the
+#: child's peak is about 60 MB; NumPy with one OpenBLAS thread loads under 512 MiB).
 DEFAULT_TIME_LIMIT = 120.0
 DEFAULT_MEMORY_LIMIT_MIB = 2048
+#: Words in a dead process's last output that say it ran out of memory (Python's, the C
+#: library's, OpenBLAS's own when the address-space limit is too low for its buffers).
+MEMORY_SIGNS = ("memoryerror", "cannot allocate", "memory allocation")
+#: NumPy with one OpenBLAS thread needs about this much address space to load (measured:
+#: 128 MiB fails, 192 MiB passes); a lower --memory-limit is reported with this hint.
+NUMPY_MIB = 192
+#: Largest submission file copied and run, in bytes (a solution is a few kB; the copies of a
+#: whole class are held in memory).
+MAX_SOURCE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
 class Graded:
-    """One submission's report and exit status (0 passed, 1 failed, 2 cannot be imported)."""
+    """One submission's report, exit status (0 passed, 1 failed, 2 cannot be imported) and how
+    it ran: the probe seed, its output (first and last KB) and byte count, the isolation used,
+    and how many stray processes were killed after it."""
 
     report: CheckReport
     status: int
+    seed: int | None = None
+    output: str = ""
+    output_bytes: int = 0
+    isolation: str = ""
+    processes_killed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's JSON fields with ``status``, ``seed`` and how it ran."""
+        return {
+            **self.report.to_dict(),
+            "status": self.status,
+            "seed": self.seed,
+            "output_bytes": self.output_bytes,
+            "isolation": self.isolation,
+            "processes_killed": self.processes_killed,
+            **self.extra,
+        }
 
 
-def _limit_resources(memory_bytes: int | None, cpu_seconds: int) -> None:
-    """In the child, before the interpreter starts: cap address space and CPU time."""
-    import resource
+def validate_limits(time_limit: float, memory_limit_mib: float | None) -> Limits:
+    """The limits, or a ``ValueError`` naming the bad one (NaN, inf, zero, negative)."""
+    for name, value in (("time_limit", time_limit), ("memory_limit_mib", memory_limit_mib)):
+        if value is None and name == "memory_limit_mib":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{name} must be a number; got {value!r}")
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a positive, finite number; got {value!r}")
+    memory = None if memory_limit_mib is None else max(1, int(memory_limit_mib))
+    return Limits(float(time_limit), memory)
 
-    if memory_bytes is not None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+
+def snapshot(specs: list[str]) -> list[Snapshot | None]:
+    """Read every submission's file before any runs; None for a missing or too large one."""
+    copies: list[Snapshot | None] = []
+    for spec in specs:
+        path, _ = split_spec(spec)
+        try:
+            if not path.is_file() or path.stat().st_size > MAX_SOURCE_BYTES:
+                copies.append(None)
+                continue
+            source = path.read_bytes()[: MAX_SOURCE_BYTES + 1]
+        except OSError:
+            copies.append(None)
+            continue
+        name = path.name if path.name.isprintable() and path.suffix == ".py" else "submission.py"
+        copies.append(Snapshot(name, source) if len(source) <= MAX_SOURCE_BYTES else None)
+    return copies
 
 
-def _tail(text: bytes, lines: int = 8) -> str:
-    return "\n".join(text.decode(errors="replace").rstrip().splitlines()[-lines:])
+def missing(spec: str, exercise: str | None) -> Graded:
+    """The result for a file that could not be snapshot: missing, unreadable or too large."""
+    path, _ = split_spec(spec)
+    reason = (
+        "no such file"
+        if not path.is_file()
+        else f"larger than {MAX_SOURCE_BYTES} bytes or unreadable"
+    )
+    error = StudentCodeError(str(path), None, reason, "file-not-found")
+    return Graded(import_failure(spec, error, exercise), 2)
+
+
+def import_failure_error(spec: str, reply: dict[str, Any], copy: Path) -> StudentCodeError:
+    """The :class:`StudentCodeError` for a child's ``import-failed`` reply, in the file's terms.
+
+    The child's paths (its copy) are replaced by the submission's own path.
+    """
+    path, name = split_spec(spec)
+    code = str(reply.get("code"))
+    line = reply.get("line") if type(reply.get("line")) is int else None
+    details = str(reply.get("details", ""))[-4000:].replace(str(copy), str(path))
+    if code == "function-missing" and details == "unnamed":
+        details = (
+            "cannot tell which function to check; name it as FILE.py:FUNCTION "
+            f"(the exercise's functions are {', '.join(KNOWN_FUNCTIONS)})"
+        )
+    elif code == "function-missing":
+        given = reply.get("defined")
+        defined = [str(d)[:80] for d in given[:50]] if isinstance(given, list) else []
+        listed = ", ".join(defined) if defined else "none"
+        details = f"no function named {name!r} in the file (functions defined: {listed})"
+    elif code not in ("import-error", "file-not-found"):
+        code, details = "import-error", "the file could not be imported"
+    return StudentCodeError(str(path), line, details, code)
+
+
+def _ended(finding: Finding, child: Any, output: str, memory_mib: int | None) -> Finding:
+    """The session's finding with how the process ended and the end of its output."""
+    if finding.code != "crashed":
+        return finding
+    try:
+        code = child.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        code = None
+    tail = "\n".join(output.rstrip().splitlines()[-8:])
+    if code is not None and code < 0:
+        import signal
+
+        how = f"was killed by signal {signal.Signals(-code).name}"
+    else:
+        how = f"ended with exit status {code} before replying (os._exit or a crash)"
+    memory = any(sign in tail.lower() for sign in MEMORY_SIGNS)
+    return Finding(
+        "memory-limit" if memory else "crashed",
+        f"The process running this submission {how}"
+        + (", out of memory" if memory else "")
+        + "."
+        + (
+            f" NumPy alone needs about {NUMPY_MIB} MiB of address space to load; the limit "
+            f"was {memory_mib} MiB."
+            if memory and memory_mib is not None and memory_mib < 2 * NUMPY_MIB
+            else ""
+        )
+        + (f" Its last output:\n{tail}" if tail else ""),
+    )
 
 
 def grade(
@@ -61,97 +181,109 @@ def grade(
     time_limit: float = DEFAULT_TIME_LIMIT,
     memory_limit_mib: int | None = DEFAULT_MEMORY_LIMIT_MIB,
     speed: bool = True,
+    seed: int | None = None,
+    copy: Snapshot | None = None,
 ) -> Graded:
-    """Check ``FILE.py[:FUNCTION]`` in a subprocess under the limits; never raises for the student.
+    """Check ``FILE.py[:FUNCTION]`` in a process of its own; never raises for the student.
 
-    A submission that outlives ``time_limit`` seconds (wall clock) is killed with its whole
-    process group and reported as ``time-limit``; one that dies without a report (a signal, the
-    memory limit, ``os._exit``) as ``crashed`` or ``memory-limit`` with the end of its output.
+    ``copy`` is the submission's snapshot (:func:`snapshot`); without one the file is read
+    now. ``seed`` draws the problems (a fresh one when None; it is in the result).
     """
-    with tempfile.TemporaryDirectory(prefix="ufldl-sae-grade-") as tmp:
-        result = Path(tmp) / "result.json"
-        command = [
-            sys.executable,
-            "-m",
-            "ufldl_sae.coursework.runner",
-            spec,
-            "--result",
-            str(result),
-        ]
-        if exercise:
-            command += ["--exercise", exercise]
-        if not speed:
-            command.append("--no-speed")
-        # One BLAS thread: the address-space limit then counts no idle thread arenas, and
-        # timings do not depend on what else runs on the machine.
-        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        memory = None if memory_limit_mib is None else int(memory_limit_mib) * 1024 * 1024
-        preexec = None
-        if os.name == "posix":
-
-            def preexec() -> None:
-                _limit_resources(memory, int(time_limit) + 1)
-
-        start = time.perf_counter()
-        child = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,  # input() in a submission fails at once instead of waiting
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            preexec_fn=preexec,  # noqa: PLW1509 - only sets rlimits, no locks taken
-            start_new_session=True,
-        )
+    limits = validate_limits(time_limit, memory_limit_mib)
+    seed = secrets.randbelow(2**32) if seed is None else seed
+    if copy is None:
+        (copy,) = snapshot([spec])
+        if copy is None:
+            return missing(spec, exercise)
+    start = time.perf_counter()
+    ended: Finding | None = None
+    path, name = split_spec(spec)
+    with running(copy, limits) as run:
         try:
-            out, err = child.communicate(timeout=time_limit)
-        except subprocess.TimeoutExpired:
-            _kill_group(child)
-            child.communicate()
-            finding = Finding(
-                "time-limit",
-                f"The check did not finish within {time_limit:g} s and was stopped: an endless "
-                "loop, input() waiting for a keyboard, or a cost far too slow (a loop over "
-                "examples at the exercise's size, m = 10,000).",
+            reply = run.load(name)
+            if reply.get("kind") != "loaded" or not isinstance(reply.get("function"), str):
+                error = import_failure_error(spec, reply, run.target)
+                graded = Graded(import_failure(spec, error, exercise), 2)
+            else:
+                graded = _check(run.session, spec, exercise, reply["function"], speed, seed)
+        except SessionEnded as failure:
+            ended, graded = failure.finding, None
+        except Exception as error:  # noqa: BLE001 - a reply no check foresaw must not end it
+            ended, graded = Finding("protocol-error", _unforeseen(error)), None
+    child, text, killed, isolation = run.child, run.text, run.killed, run.isolation
+    if graded is None:
+        finding = _ended(ended, child, text, limits.memory_mib)
+        report = failure_report(exercise or guess_task(spec), spec, finding)
+        graded = Graded(report, 1)
+    note = package_use_note(copy.source)
+    if note is not None or graded.extra.get("package_modules"):
+        graded.report.add(
+            note
+            or Finding(
+                "uses-package-cost",
+                "For the teacher: the submission loaded the package's own modules "
+                f"({', '.join(graded.extra['package_modules'][:5])}). Copying the reference is "
+                "not the student's work.",
+                severity=NOTE,
             )
-            return Graded(
-                failure_report(exercise or guess_task(spec), spec, finding, time_limit), 1
-            )
-        seconds = time.perf_counter() - start
-        if result.is_file():
-            payload = json.loads(result.read_text())
-            report = CheckReport.from_dict(payload["report"])
-            report.seconds = seconds
-            return Graded(report, int(payload["status"]))
-        return Graded(_crash_report(spec, exercise, child.returncode, out + err, seconds), 1)
+        )
+    graded.report.seconds = time.perf_counter() - start
+    return Graded(
+        graded.report,
+        graded.status,
+        seed,
+        text[-8192:],
+        run.output.total,
+        isolation,
+        killed,
+        graded.extra,
+    )
 
 
-def _kill_group(child: subprocess.Popen) -> None:
-    """Kill the child and anything it started (it leads its own session)."""
+def _unforeseen(error: Exception) -> str:
+    return (
+        "The process running this submission sent a reply the grader could not use "
+        f"({type(error).__name__}: {str(error)[:200]}). Its function must only return numbers."
+    )
+
+
+def _check(
+    session: Session, spec: str, exercise: str | None, function: str, speed: bool, seed: int
+) -> Graded:
+    path, _ = split_spec(spec)
     try:
-        os.killpg(child.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        child.kill()
+        task = resolve_task(function, exercise)
+    except ValueError as error:
+        finding = Finding("unknown-exercise", str(error))
+        return Graded(failure_report(exercise or guess_task(spec), spec, finding), 2)
+    proxy = remote_function(session, task, function)
+    proxy.__ufldl_source__ = f"{path}:{function}"
+    report = check(proxy, task, speed=speed, seed=seed)
+    report.source = f"{path}:{function}"
+    reply, _ = session.request({"op": "modules"}, [])
+    given = reply.get("names")
+    names = [str(n)[:80] for n in given[:20]] if isinstance(given, list) else []
+    extra = {"package_modules": names} if names else {}
+    return Graded(report, 0 if report.passed else 1, extra=extra)
 
 
-def _crash_report(
-    spec: str, exercise: str | None, returncode: int, output: bytes, seconds: float
-) -> CheckReport:
-    tail = _tail(output)
-    if returncode < 0:
-        how = f"was killed by signal {signal.Signals(-returncode).name}"
-    else:
-        how = f"ended with exit status {returncode} before reporting (os._exit or a crash)"
-    code = (
-        "memory-limit" if "MemoryError" in tail or "cannot allocate" in tail.lower() else "crashed"
+def quick_check_file(
+    spec: str,
+    exercise: str | None = None,
+    *,
+    time_limit: float = 60.0,
+    memory_limit_mib: int | None = DEFAULT_MEMORY_LIMIT_MIB,
+) -> Graded:
+    """The quick check (no timing) of ``FILE.py[:FUNCTION]`` in its own process.
+
+    For ``train --cost`` before it trains: ``.status`` is 0 (passed), 1 (a check failed) or
+    2 (the file does not import, the function is missing); ``.report`` the findings, whose
+    codes (``not-implemented``, ``raised-exception``, ``wrong-return``, ``grad-wrong-shape``,
+    ``cost-not-scalar``, ...) say whether training makes sense. Never imports the file here.
+    """
+    return grade(
+        spec, exercise, time_limit=time_limit, memory_limit_mib=memory_limit_mib, speed=False
     )
-    if code == "memory-limit":
-        how += ", out of memory"
-    finding = Finding(
-        code,
-        f"The process checking this submission {how}."
-        + (f" Its last output:\n{tail}" if tail else ""),
-    )
-    return failure_report(exercise or guess_task(spec), spec, finding, seconds)
 
 
 def grade_many(
@@ -161,13 +293,26 @@ def grade_many(
     time_limit: float = DEFAULT_TIME_LIMIT,
     memory_limit_mib: int | None = DEFAULT_MEMORY_LIMIT_MIB,
     speed: bool = True,
+    seed: int | None = None,
 ) -> Iterator[Graded]:
-    """Grade each submission in turn, yielding :class:`Graded` as each finishes."""
-    for spec in specs:
+    """Snapshot every submission, then grade each in turn, yielding :class:`Graded`.
+
+    One seed serves the whole batch (fresh when None), so every student gets the same problems
+    and the teacher can replay them.
+    """
+    validate_limits(time_limit, memory_limit_mib)
+    seed = secrets.randbelow(2**32) if seed is None else seed
+    copies = snapshot(specs)
+    for spec, copy in zip(specs, copies, strict=True):
+        if copy is None:
+            yield missing(spec, exercise)
+            continue
         yield grade(
             spec,
             exercise,
             time_limit=time_limit,
             memory_limit_mib=memory_limit_mib,
             speed=speed,
+            seed=seed,
+            copy=copy,
         )

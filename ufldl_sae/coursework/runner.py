@@ -1,12 +1,10 @@
-"""One submission, checked in a process of its own: ``python -m ufldl_sae.coursework.runner``.
+"""One submission checked in this process: ``python -m ufldl_sae.coursework.runner FILE.py``.
 
-The grading parent (:mod:`.grading`) starts this module once per submission, with resource
-limits already applied, and reads the report from the file named by ``--result``: not from
-stdout, which the student's own ``print`` calls may fill. Exit status: 0 passed, 1 a check
+Kept for debugging a checker change on one file; the grader no longer uses it, because the
+report it writes comes from the process that imported the student's code, which can forge it.
+:mod:`.grading` runs student code in :mod:`.child` and computes the verdict itself; it uses
+:func:`guess_task` and :func:`import_failure` from here. Exit status: 0 passed, 1 a check
 failed, 2 the file cannot be imported or the function is missing.
-
-This is isolation against accidents (a crash, an endless loop, ``sys.exit`` at import time),
-not a sandbox: the code runs with the user's rights and can read and write what the user can.
 """
 
 from __future__ import annotations
