@@ -16,6 +16,7 @@ import argparse
 import ast
 import functools
 import importlib
+import os
 import pkgutil
 import re
 import sys
@@ -59,6 +60,11 @@ autosummary_generate = False
 # docs/_generated/*.md are parts of pages, read by {include}, not pages of their own.
 exclude_patterns = ["_build", "_generated/*.md", "notebooks/README.md", "**/.ipynb_checkpoints"]
 suppress_warnings = ["mystnb.unknown_mime_type"]
+
+# MathJax comes from its CDN, as for NumPy's and SciPy's sites. For a site read offline, point
+# UFLDL_SAE_DOCS_MATHJAX at a local tex-mml-chtml.js (e.g. from `npm install mathjax@3`).
+if os.environ.get("UFLDL_SAE_DOCS_MATHJAX"):
+    mathjax_path = Path(os.environ["UFLDL_SAE_DOCS_MATHJAX"]).resolve().as_uri()
 
 html_theme = "pydata_sphinx_theme"
 html_title = "ufldl-sae"
@@ -131,7 +137,7 @@ def defined_and_reexported(module_name: str) -> tuple[list[str], list[tuple[str,
 def api_page(name: str) -> str:
     """The reST of one module's page: its docstring, its own members, links to re-exports."""
     defined, reexported = defined_and_reexported(name)
-    title = f"``{name}``"
+    title = name.replace("_", "\\_")
     lines = [title, "=" * len(title), "", f".. automodule:: {name}"]
     if defined or not hasattr(importlib.import_module(name), "__all__"):
         lines.append(f"   :members: {', '.join(defined)}".rstrip())
@@ -195,8 +201,6 @@ def _subcommands(parser: argparse.ArgumentParser, prefix: str) -> list[tuple[str
 
 def write_cli_page() -> None:
     """The help of ``ufldl-sae`` and of every subcommand, as the parser prints it."""
-    import os
-
     from ufldl_sae.cli import build_parser
 
     os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal; fix the width for the page
