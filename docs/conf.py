@@ -75,7 +75,12 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
-html_sidebars = {"index": []}
+# Pages without sub-pages get no left sidebar (it would hold only an empty "Section Navigation").
+html_sidebars = {
+    page: [] for page in ("index", "getting_started", "coursework", "cli", "performance", "rebuild")
+}
+# Quotes stay as typed: the mistake explanations hold code such as order='F', which students copy.
+smartquotes = False
 html_show_sourcelink = False
 
 GENERATED = DOCS / "_generated"
@@ -179,7 +184,7 @@ def write_api_pages() -> None:
 _LITERAL = re.compile(r"(``.+?``|:[a-z:]+:`.+?`|`.+?`)")
 
 
-def escape_bars(app, what, name, obj, options, lines: list[str]) -> None:  # noqa: ARG001
+def escape_bars(app, what, name, obj, options, lines: list[str]) -> None:
     """``autodoc-process-docstring``: ``|`` outside literals and roles becomes ``\\|``."""
     for i, line in enumerate(lines):
         if "|" in line:
@@ -285,7 +290,7 @@ def write_benchmarks_pages() -> list[str]:
     return linked
 
 
-def generate(app) -> None:  # noqa: ARG001: the signature Sphinx calls
+def generate(app) -> None:
     write_api_pages()
     write_cli_page()
     write_mistakes_page()
