@@ -96,7 +96,7 @@ def test_getting_started_shows_the_four_run_figures(site: Path) -> None:
 def test_each_notebook_is_a_page_with_its_outputs(site: Path, notebook: str) -> None:
     html = page(site, f"notebooks/{notebook}")
     assert 'class="cell_output' in html, "the committed outputs are rendered"
-    assert "math" in html
+    assert 'class="math notranslate nohighlight"' in html, "the notes' equations, for MathJax"
     assert f'href="notebooks/{notebook}.html"' in page(site, "notes")
 
 
