@@ -268,3 +268,17 @@ def test_checker_passes_a_clean_figure() -> None:
     figure.legend_outside(fig, ax)
     figure.add_caption(fig, "Look for: a curve.")
     assert layout_problems(fig) == []
+
+
+def test_mosaic_title_and_caption_wrap_to_its_width(tmp_path: Path, monkeypatch) -> None:
+    kept = _record_figures(monkeypatch)
+    W1 = np.random.default_rng(0).normal(size=(25, 64))  # 25 filters of 8 x 8
+    title = "W1 filters, patches: 64-25-64, after 400 L-BFGS iterations with the course's settings"
+    caption = "Each tile is one hidden unit's weights (a row of W1): look for oriented edges."
+    path = network.save_network(W1.T, tmp_path / "w.png", title=title, caption=caption)
+    assert layout_problems(kept["w.png"]) == []
+    width, height = _pixels(path)
+    assert width == 11 * 46  # at least MIN_MOSAIC_PX wide: 11 screen pixels per mosaic pixel
+    wrapped = [text.get_text().count("\n") for text in kept["w.png"].texts]
+    assert wrapped[0] >= 1 and wrapped[1] >= 1, "both are longer than one line at 506 pixels"
+    assert height == 11 * 46 + sum(TITLE_PX + lines * LINE_PX for lines in wrapped)
