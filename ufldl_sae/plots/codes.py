@@ -33,7 +33,7 @@ from .errors import (
     plot_reconstruction_error_histogram,
     reconstruction_errors_host,
 )
-from .figure import DPI, PLOT_FIGSIZE, check_png_path, host_columns, save_figure
+from .figure import DPI, PLOT_FIGSIZE, add_caption, check_png_path, host_columns, save_figure
 from .training import mean_activations, plot_mean_activation_bars, plot_reconstructions
 
 __all__ = [
@@ -216,6 +216,11 @@ def plot_code_scatter(
     ax.set_xlabel(f"hidden unit {i}: a2[{i}]")
     ax.set_ylabel(f"hidden unit {j}: a2[{j}]")
     ax.set_title(f"codes of {m} examples, two hidden units of {hidden}")
+    add_caption(
+        fig,
+        "Look for: an L-shaped cloud hugging the axes (a sparse code: each unit off for most "
+        "examples); labels that separate along a unit.",
+    )
     return save_figure(fig, path)
 
 
@@ -255,4 +260,9 @@ def plot_code_pca(codes: Any, path: str | os.PathLike[str], *, labels: Any = Non
     ax.set_xlabel(f"principal component 1 ({100 * ratio[0]:.1f}% of variance)")
     ax.set_ylabel(f"principal component 2 ({100 * ratio[1]:.1f}% of variance)")
     ax.set_title(f"PCA of the codes: {m} examples, {hidden} hidden units")
+    add_caption(
+        fig,
+        "Look for: one cluster per label; with small variance shares the 2-D view hides most "
+        "of the code.",
+    )
     return save_figure(fig, path)

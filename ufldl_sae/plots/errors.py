@@ -24,10 +24,12 @@ from ..validation import check_int, check_real
 from .figure import (
     DPI,
     PLOT_FIGSIZE,
+    add_caption,
     check_png_path,
     host_columns,
     host_float,
     host_vector,
+    legend_outside,
     positive_or_nan,
     save_figure,
 )
@@ -223,10 +225,15 @@ def plot_reconstruction_error_histogram(
     sizes = [values.size for values in groups.values()]
     if max(sizes) > 10 * min(sizes):
         ax.set_yscale("log")
-    ax.set_xlabel("reconstruction error (1/2)||x - x_hat||^2 per example")
-    ax.set_ylabel("examples")
-    # Above the axes, in one row: inside, it would hide the bars it describes.
-    fig.legend(loc="outside upper center", ncols=3, fontsize="small")
+    ax.set_xlabel(r"reconstruction error $\frac{1}{2}\|x - a_3\|^2$ per example")
+    ax.set_ylabel("examples" + (" (log scale)" if max(sizes) > 10 * min(sizes) else ""))
+    # Beside the axes: inside, it would hide the bars it describes.
+    legend_outside(fig, ax)
+    add_caption(
+        fig,
+        "Look for: the second group's errors to the right of the first's; the dashed "
+        "threshold flags what lies beyond it.",
+    )
     return save_figure(fig, path)
 
 
@@ -290,8 +297,9 @@ def plot_cost_vs_time(
         ax.plot(seconds, positive_or_nan(costs), marker="o", markersize=2, linewidth=1, label=text)
     ax.set_yscale("log")
     ax.set_xlabel("wall-clock time (s)")
-    ax.set_ylabel("cost J")
-    ax.legend(loc="upper right")
+    ax.set_ylabel("cost J (log scale)")
+    legend_outside(fig, ax)
     if title:
         ax.set_title(title)
+    add_caption(fig, "Look for: the lowest curve at the time budget you have; that solver wins.")
     return save_figure(fig, path)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,13 @@ from matplotlib.figure import Figure
 from ..backend import to_host
 
 __all__ = [
+    "CAPTION_FONTSIZE",
     "DPI",
+    "MIN_TILE_PX",
     "PLOT_FIGSIZE",
+    "add_caption",
+    "legend_outside",
+    "wrap_to_width",
     "check_ndim",
     "check_png_path",
     "figsize_for_pixels",
@@ -37,8 +43,17 @@ __all__ = [
 
 #: Resolution of every figure written here; a figure of ``w x h`` inches is ``100w x 100h`` pixels.
 DPI = 100
-#: Size of the line and bar plots (loss, activations, histograms, cost against time), in inches.
-PLOT_FIGSIZE = (6.0, 4.0)
+#: Size of the line and bar plots (loss, activations, histograms, cost against time), in inches:
+#: 800 x 480 pixels, wide enough for a legend beside the axes and a caption below them.
+PLOT_FIGSIZE = (8.0, 4.8)
+#: Font size, in points, of the one-line captions that say what to look for in a figure.
+CAPTION_FONTSIZE = 9.0
+#: Smallest side, in screen pixels, of one filter or patch in a mosaic: below about 40 pixels an
+#: 8 x 8 filter is a few dots on a laptop screen.
+MIN_TILE_PX = 40
+#: Width of an average character of matplotlib's default font (DejaVu Sans), in ems; a little
+#: above the true mean (about 0.55), so that a wrapped line never runs past its width.
+_CHAR_EMS = 0.62
 
 
 # --- input checks ---------------------------------------------------------------------------------
@@ -107,6 +122,49 @@ def save_figure(fig: Figure, path: Path) -> Path:
 def positive_or_nan(values: np.ndarray) -> np.ndarray:
     """``values`` with entries <= 0 replaced by NaN, which matplotlib leaves out of a log plot."""
     return np.where(values > 0, values, np.nan)
+
+
+# --- text that fits ------------------------------------------------------------------------------
+
+
+def wrap_to_width(text: str, width_px: float, fontsize: float) -> str:
+    """``text`` broken into lines that fit ``width_px`` pixels at ``fontsize`` points.
+
+    The width of a line is estimated from its number of characters (a generous
+    average width of the default font), so the wrapping is the same on every machine and needs
+    no renderer; the tests measure the drawn text to check the estimate.
+    """
+    char_px = _CHAR_EMS * fontsize * DPI / 72.0
+    columns = max(8, int(width_px // char_px))
+    return "\n".join(textwrap.wrap(text, columns)) if text else text
+
+
+def add_caption(fig: Figure, caption: str | None) -> None:
+    """A caption under the axes of a constrained-layout ``fig``: what to look for in it.
+
+    Drawn as the figure's ``supxlabel``, for which constrained layout reserves room below the
+    axes and their labels, so the caption can never cover data; wrapped to the figure's width.
+    """
+    if not caption:
+        return
+    width_px = fig.get_figwidth() * DPI - 16  # a few pixels of margin on either side
+    fig.supxlabel(
+        wrap_to_width(caption, width_px, CAPTION_FONTSIZE),
+        fontsize=CAPTION_FONTSIZE,
+        style="italic",
+        color="0.2",
+    )
+
+
+def legend_outside(fig: Figure, ax: Any, *, title: str | None = None) -> None:
+    """The legend of ``ax`` to the right of the axes, outside them: it never covers data.
+
+    Constrained layout makes room for a figure legend placed ``outside``; inside the axes a
+    legend sits on whatever the data put in its corner (bars, a histogram's tail).
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside right upper", fontsize="small", title=title)
 
 
 # --- sizes ----------------------------------------------------------------------------------------

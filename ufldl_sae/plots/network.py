@@ -22,7 +22,9 @@ from matplotlib.figure import Figure
 
 from ..validation import check_int
 from .figure import (
+    CAPTION_FONTSIZE,
     DPI,
+    MIN_TILE_PX,
     PLOT_FIGSIZE,
     check_ndim,
     check_png_path,
@@ -30,6 +32,7 @@ from .figure import (
     host_float,
     save_figure,
     tile_side,
+    wrap_to_width,
 )
 from .training import (
     ACTIVE_THRESHOLD,
@@ -44,7 +47,12 @@ from .training import (
 )
 
 __all__ = [
+    "LINE_PX",
+    "MIN_MOSAIC_PX",
+    "MIN_TILE_PX",
+    "TITLE_FONTSIZE",
     "TITLE_PX",
+    "mosaic_scale",
     "display_network",
     "grid_shape",
     "save_network",
@@ -63,8 +71,15 @@ __all__ = [
     "reconstruction_figsize",
 ]
 
-#: Extra height, in pixels, that :func:`save_network` adds above the mosaic for a title.
-TITLE_PX = 24
+#: Extra height, in pixels, that :func:`save_network` adds above the mosaic for a one-line
+#: title (and below it for a one-line caption).
+TITLE_PX = 30
+#: Height, in pixels, of each further line of a title or caption wrapped to the mosaic's width.
+LINE_PX = 18
+#: Font size of the mosaic's title, in points.
+TITLE_FONTSIZE = 12.0
+#: Smallest width, in screen pixels, of a mosaic drawn by :func:`save_network`.
+MIN_MOSAIC_PX = 480
 
 
 def grid_shape(n: int, cols: int | None = None) -> tuple[int, int]:
@@ -140,13 +155,35 @@ def display_network(A: Any, cols: int | None = None, *, normalize: bool = True) 
     return mosaic
 
 
+def mosaic_scale(mosaic_width: int, sz: int) -> int:
+    """Screen pixels per mosaic pixel: each ``sz``-pixel tile at least :data:`MIN_TILE_PX` wide.
+
+    A mosaic is also drawn at least :data:`MIN_MOSAIC_PX` wide, so that a grid of a few small
+    tiles (25 filters of 8 x 8) and its title read on a laptop screen like a grid of many large
+    ones. The scale is an integer: every filter pixel becomes the same square of screen pixels.
+    """
+    by_tile = -(-MIN_TILE_PX // sz)
+    by_width = -(-MIN_MOSAIC_PX // mosaic_width)
+    return max(by_tile, by_width)
+
+
+def _strip(text: str | None, width_px: int, fontsize: float) -> tuple[str, int]:
+    """``text`` wrapped to ``width_px`` and the height in pixels of the strip that holds it."""
+    if not text:
+        return "", 0
+    wrapped = wrap_to_width(text, width_px - 8, fontsize)
+    lines = wrapped.count("\n") + 1
+    return wrapped, TITLE_PX + LINE_PX * (lines - 1)
+
+
 def save_network(
     A: Any,
     path: str | os.PathLike[str],
     cols: int | None = None,
     *,
-    scale: int = 4,
+    scale: int | None = None,
     title: str | None = None,
+    caption: str | None = None,
 ) -> Path:
     """Write the :func:`display_network` mosaic of ``A`` as a grey PNG.
 
@@ -162,27 +199,43 @@ def save_network(
         A ``.png`` file in an existing folder.
     cols : int, optional
         Tiles per grid row, as for :func:`display_network`.
-    scale : int, default 4
-        Screen pixels per mosaic pixel.
+    scale : int, optional
+        Screen pixels per mosaic pixel; by default :func:`mosaic_scale`, which makes every tile
+        at least :data:`MIN_TILE_PX` pixels across.
     title : str, optional
-        Drawn in a :data:`TITLE_PX`-pixel strip above the mosaic.
+        Drawn in a strip above the mosaic, :data:`TITLE_PX` high (plus :data:`LINE_PX` for
+        each further line when a long title is wrapped to the mosaic's width).
+    caption : str, optional
+        What to look for, e.g. ``"each tile is one hidden unit's weights, a row of W1:
+        oriented edges"``; drawn in a strip below the mosaic, sized like the title's.
 
     Returns
     -------
     path : Path
         The file written: ``scale * mosaic.shape[1]`` pixels wide and
-        ``scale * mosaic.shape[0]`` (plus :data:`TITLE_PX` with a title) high.
+        ``scale * mosaic.shape[0]`` high, plus the title's and the caption's strips.
     """
     path = check_png_path(path)
-    scale = check_int("scale", scale)
+    A = host_float("A", A)  # one copy to the host, shared by the mosaic and its scale
     mosaic = display_network(A, cols)
+    scale = mosaic_scale(mosaic.shape[1], tile_side(A.shape[0])) if scale is None else scale
+    scale = check_int("scale", scale)
     height, width = (side * scale for side in mosaic.shape)
-    strip = TITLE_PX if title else 0
+    title, top = _strip(title, width, TITLE_FONTSIZE)
+    caption, bottom = _strip(caption, width, CAPTION_FONTSIZE)
+    total = top + height + bottom
 
-    fig = Figure(figsize=figsize_for_pixels(width, height + strip), dpi=DPI)
-    ax = fig.add_axes((0.0, 0.0, 1.0, height / (height + strip)))
+    fig = Figure(figsize=figsize_for_pixels(width, total), dpi=DPI)
+    ax = fig.add_axes((0.0, bottom / total, 1.0, height / total))
     ax.imshow(mosaic, cmap="gray", vmin=-1.0, vmax=1.0, interpolation="nearest", aspect="auto")
     ax.set_axis_off()
     if title:
-        fig.text(0.5, 1.0 - 0.5 * strip / (height + strip), title, ha="center", va="center")
+        y = 1.0 - 0.5 * top / total
+        fig.text(0.5, y, title, ha="center", va="center", fontsize=TITLE_FONTSIZE)
+    if caption:
+        y = 0.5 * bottom / total
+        fig.text(
+            0.5, y, caption, ha="center", va="center", fontsize=CAPTION_FONTSIZE,
+            style="italic", color="0.2",
+        )  # fmt: skip
     return save_figure(fig, path)

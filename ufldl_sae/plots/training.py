@@ -20,19 +20,25 @@ from matplotlib.figure import Figure
 
 from ..validation import check_int, check_real
 from .figure import (
+    CAPTION_FONTSIZE,
     DPI,
     PLOT_FIGSIZE,
+    add_caption,
     check_ndim,
     check_png_path,
     host_columns,
     host_float,
+    legend_outside,
     positive_or_nan,
     save_figure,
     tile_side,
+    wrap_to_width,
 )
 
 __all__ = [
     "ACTIVE_THRESHOLD",
+    "LOSS_CAPTION",
+    "RECON_CAPTION",
     "RECON_LABEL_INCHES",
     "RECON_TILE_INCHES",
     "THIN_BARS_ABOVE",
@@ -47,9 +53,20 @@ __all__ = [
     "reconstruction_figsize",
 ]
 
-#: Side of one tile in :func:`plot_reconstructions`, in inches, and the margin left for labels.
+#: Side of one tile in :func:`plot_reconstructions`, in inches (80 pixels), and the margin left
+#: for the rows' labels.
 RECON_TILE_INCHES = 0.8
-RECON_LABEL_INCHES = 0.4
+RECON_LABEL_INCHES = 1.1
+#: The default caption of :func:`plot_loss`.
+LOSS_CAPTION = (
+    "Look for: J falling fast, then levelling off; the terms show which penalty dominates."
+)
+#: The default caption of :func:`plot_reconstructions`.
+RECON_CAPTION = (
+    "Each column: an input x, its output a3 on the same grey scale, and a3 stretched to its own "
+    "range. A small sparse code keeps the main strokes and edges, so a3 is smoother and fainter "
+    "than x: expected, not a failure."
+)
 #: Activation above which a hidden unit counts as "active" in the course's sparsity discussion.
 ACTIVE_THRESHOLD = 0.1
 #: Above this many hidden units the bars of :func:`plot_activation_bars` touch (width 1, no
@@ -68,6 +85,7 @@ def plot_loss(
     terms: Mapping[str, Any] | None = None,
     term_iterations: Any = None,
     title: str | None = None,
+    caption: str | None = LOSS_CAPTION,
 ) -> Path:
     r"""The cost :math:`J_{sparse}` per L-BFGS iteration, and optionally its three terms.
 
@@ -90,6 +108,8 @@ def plot_loss(
     term_iterations : array of shape (t,), optional
         Iterations at which ``terms`` were measured; default ``iterations``.
     title : str, optional
+    caption : str or None, default :data:`LOSS_CAPTION`
+        One line under the axes saying what to look for; ``None`` for none.
 
     Returns
     -------
@@ -121,16 +141,17 @@ def plot_loss(
 
     fig = Figure(figsize=PLOT_FIGSIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
-    ax.plot(iterations, positive_or_nan(cost), color="black", label="cost J")
+    ax.plot(iterations, positive_or_nan(cost), color="black", label=r"cost $J_{sparse}$")
     for name, values in curves.items():
         ax.plot(at, positive_or_nan(values), marker="o", markersize=3, linewidth=1, label=name)
     ax.set_yscale("log")
     ax.set_xlabel("L-BFGS iteration")
-    ax.set_ylabel("cost J")
+    ax.set_ylabel(r"cost $J_{sparse}$ (log scale)")
     if curves:
-        ax.legend()
+        legend_outside(fig, ax)
     if title:
-        ax.set_title(title)
+        ax.set_title(wrap_to_width(title, 0.7 * PLOT_FIGSIZE[0] * DPI, 12.0))
+    add_caption(fig, caption)
     return save_figure(fig, path)
 
 
@@ -144,13 +165,19 @@ def plot_reconstructions(
     *,
     patch_shape: tuple[int, int] | None = None,
     n: int = 10,
+    caption: str | None = RECON_CAPTION,
 ) -> Path:
-    """The first ``n`` examples ``x`` (top row) above their reconstructions ``a3`` (bottom row).
+    """The first ``n`` examples ``x`` above their reconstructions ``a3``, in three rows.
 
-    Both rows share one grey scale (the smallest and largest value shown), so a washed-out
-    reconstruction looks washed out rather than being stretched back to full contrast. Patches
-    are reshaped column-major (:func:`as_patches`), as in
-    :func:`~ufldl_sae.plots.network.display_network` and the course's data.
+    Row 1 is the input ``x``; row 2 its output ``a3`` on the same grey scale as ``x`` (each
+    pair on its own scale, the smallest and largest value of the two), so a washed-out
+    reconstruction looks washed out rather than being stretched back to full contrast; row 3 the
+    same ``a3`` stretched to its own range, so its structure shows even when it is faint. A
+    25-unit code with ``rho = 0.01`` on whitened patches gives faint outputs: row 3 shows they
+    still follow the input's main edges. A shared scale over all pairs, as before, let one
+    high-contrast patch flatten every other pair to grey. Patches are reshaped column-major
+    (:func:`as_patches`), as in :func:`~ufldl_sae.plots.network.display_network` and the
+    course's data.
 
     Parameters
     ----------
@@ -159,12 +186,14 @@ def plot_reconstructions(
     reconstructions : array of shape (visible, m)
         The network's outputs ``a3`` for the same columns.
     path : str or path-like
-        A ``.png`` file in an existing folder. The figure is
-        ``RECON_TILE_INCHES * n + RECON_LABEL_INCHES`` by ``2 * RECON_TILE_INCHES + 0.4`` inches.
+        A ``.png`` file in an existing folder, :func:`reconstruction_figsize` inches at
+        :data:`DPI`.
     patch_shape : (int, int), optional
         ``(height, width)`` with ``height * width == visible``; default square.
     n : int, default 10
         Examples to show; fewer when ``m < n``.
+    caption : str or None, default :data:`RECON_CAPTION`
+        What to look for, under the tiles; ``None`` for none.
 
     Returns
     -------
@@ -190,18 +219,31 @@ def plot_reconstructions(
         )
     shown = min(check_int("n", n), m)
 
-    columns = np.concatenate([originals[:, :shown], reconstructions[:, :shown]], axis=1)
-    vmin, vmax = float(columns.min()), float(columns.max())
-    fig = Figure(figsize=reconstruction_figsize(shown), dpi=DPI, layout="constrained")
-    axes = fig.subplots(2, shown, squeeze=False)
-    rows = [("original x", originals), ("output a3", reconstructions)]
-    for row, (label, data) in enumerate(rows):
-        for i, patch in enumerate(as_patches(data[:, :shown], patch_shape)):
+    x = as_patches(originals[:, :shown], patch_shape)  # (shown, h, w)
+    a3 = as_patches(reconstructions[:, :shown], patch_shape)
+    pair_low = np.minimum(x.min(axis=(1, 2)), a3.min(axis=(1, 2)))  # (shown,) per pair
+    pair_high = np.maximum(x.max(axis=(1, 2)), a3.max(axis=(1, 2)))
+    rows = [
+        ("input x", x, pair_low, pair_high),
+        ("output a3,\nscale of x", a3, pair_low, pair_high),
+        ("output a3,\nstretched", a3, a3.min(axis=(1, 2)), a3.max(axis=(1, 2))),
+    ]
+    fig = Figure(figsize=reconstruction_figsize(shown, caption), dpi=DPI, layout="constrained")
+    axes = fig.subplots(len(rows), shown, squeeze=False)
+    for row, (label, images, low, high) in enumerate(rows):
+        for i in range(shown):
             ax = axes[row, i]
-            ax.imshow(patch, cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
+            flat = high[i] <= low[i]  # a constant tile: mid grey, not a division by zero
+            ax.imshow(
+                images[i], cmap="gray", interpolation="nearest",
+                vmin=low[i] - flat, vmax=high[i] + flat,
+            )  # fmt: skip
             ax.set_xticks([])
             ax.set_yticks([])
-        axes[row, 0].set_ylabel(label)
+        axes[row, 0].set_ylabel(
+            label, rotation=0, ha="right", va="center", fontsize=CAPTION_FONTSIZE
+        )
+    add_caption(fig, caption)
     return save_figure(fig, path)
 
 
@@ -220,9 +262,18 @@ def as_patches(columns: np.ndarray, patch_shape: tuple[int, int]) -> np.ndarray:
     return np.reshape(columns.T, (-1, width, height)).transpose(0, 2, 1)  # (m, h, w)
 
 
-def reconstruction_figsize(shown: int) -> tuple[float, float]:
-    """Size in inches of the :func:`plot_reconstructions` figure for ``shown`` examples."""
-    return RECON_TILE_INCHES * shown + RECON_LABEL_INCHES, 2 * RECON_TILE_INCHES + 0.4
+def reconstruction_figsize(
+    shown: int, caption: str | None = RECON_CAPTION
+) -> tuple[float, float]:
+    """Size in inches of the :func:`plot_reconstructions` figure for ``shown`` examples.
+
+    Three rows of :data:`RECON_TILE_INCHES` tiles, a left margin of :data:`RECON_LABEL_INCHES`
+    for the rows' labels, and below them room for the caption's lines, wrapped to the width.
+    """
+    width = RECON_TILE_INCHES * shown + RECON_LABEL_INCHES
+    lines = wrap_to_width(caption, width * DPI - 16, CAPTION_FONTSIZE).count("\n") + 1
+    below = 0.2 * lines + 0.1 if caption else 0.0
+    return width, 3 * RECON_TILE_INCHES + 0.3 + below
 
 
 # --- hidden activations ---------------------------------------------------------------------------
@@ -275,7 +326,8 @@ def plot_activation_bars(
     sort : bool, default False
         Sort the bars by decreasing :math:`\hat\rho_j` instead of keeping unit order.
     fraction_active : float in [0, 1], optional
-        Share of all activations ``a2`` above :data:`ACTIVE_THRESHOLD`, written in a corner.
+        Share of all activations ``a2`` above :data:`ACTIVE_THRESHOLD`, written in the caption
+        under the axes (in a corner of the axes it covered the bars).
 
     Returns
     -------
@@ -300,18 +352,33 @@ def plot_activation_bars(
         width=1.0 if thin else 0.8,
         linewidth=0,
         color="tab:blue",
-        label=f"rho_hat_j (mean over units {rho_hat.mean():.3g})",
+        label=f"$\\hat\\rho_j$ (rho_hat),\nmean over units {rho_hat.mean():.3g}",
     )
     if rho is not None:
-        ax.axhline(rho, color="tab:red", linestyle="--", label=f"target rho = {rho:g}")
+        ax.axhline(rho, color="tab:red", linestyle="--", label=f"target $\\rho$ (rho) = {rho:g}")
     ax.set_xlim(-1, hidden)
-    ax.set_xlabel("hidden units, sorted by rho_hat_j" if sort else "hidden unit j")
-    ax.set_ylabel("mean activation rho_hat_j")
-    ax.legend(loc="upper right")
-    if fraction_active is not None:
-        text = f"activations > {ACTIVE_THRESHOLD:g}: {100 * fraction_active:.1f}%"
-        ax.text(0.02, 0.95, text, transform=ax.transAxes, va="top")
+    ax.set_xlabel("hidden units j, sorted by rho_hat_j" if sort else "hidden unit j")
+    ax.set_ylabel(r"mean activation $\hat\rho_j$ (rho_hat)")
+    legend_outside(fig, ax)
+    add_caption(fig, _bars_caption(rho, fraction_active))
     return save_figure(fig, path)
+
+
+def _bars_caption(rho: float | None, fraction_active: float | None) -> str:
+    """What to look for in :func:`plot_activation_bars`, with the share of active units."""
+    if rho is None:
+        text = "Look for: few dead units (bars at 0) and no unit far more active than the rest."
+    else:
+        text = (
+            "Look for: bars near the dashed line rho, where the KL penalty pulls them "
+            "(far above: a unit not tamed, at 0: a dead unit)."
+        )
+    if fraction_active is not None:
+        text += (
+            f" {100 * fraction_active:.1f}% of all activations a2 are above "
+            f"{ACTIVE_THRESHOLD:g}."
+        )
+    return text
 
 
 def plot_activations(
@@ -368,9 +435,14 @@ def plot_activation_histogram(a2: Any, rho: float, path: str | os.PathLike[str])
 
     fig = Figure(figsize=PLOT_FIGSIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
-    ax.hist(a2.ravel(), bins=50, range=(0.0, 1.0), color="tab:blue", log=True)
-    ax.axvline(rho, color="tab:red", linestyle="--", label=f"target rho = {rho:g}")
-    ax.set_xlabel("hidden activation a2")
-    ax.set_ylabel("count")
-    ax.legend(loc="upper right")
+    ax.hist(a2.ravel(), bins=50, range=(0.0, 1.0), color="tab:blue", log=True, label="a2")
+    ax.axvline(rho, color="tab:red", linestyle="--", label=f"target $\\rho$ (rho) = {rho:g}")
+    ax.set_xlabel(r"hidden activation $a^{(2)}_j(x^{(i)})$ (a2), every unit and example")
+    ax.set_ylabel("count (log scale)")
+    legend_outside(fig, ax)
+    add_caption(
+        fig,
+        "Look for: a tall spike near 0 and a thin tail towards 1: a sparse code, each unit "
+        "off for most examples.",
+    )
     return save_figure(fig, path)
