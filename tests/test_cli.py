@@ -46,10 +46,10 @@ def test_train_writes_every_artifact(finished):
 
 
 def test_figures_have_the_expected_size(finished):
-    # 25 tiles of 8x8: a 5x5 grid, 5 * 9 + 1 = 46 mosaic pixels, 4 screen pixels each, plus
-    # the title strip.
+    # 25 tiles of 8x8: a 5x5 grid, 5 * 9 + 1 = 46 mosaic pixels, 11 screen pixels each (at
+    # least 40 per filter, 480 per mosaic), plus the title strip and the caption.
     weights = imread(finished / "weights.png")
-    assert weights.shape[1] == 46 * 4 and weights.shape[0] in (46 * 4, 46 * 4 + 24)
+    assert weights.shape[1] == 46 * 11 and weights.shape[0] > 46 * 11
     for name in ("loss.png", "reconstructions.png", "activations.png"):
         image = imread(finished / name)
         assert image.ndim == 3 and min(image.shape[:2]) >= 100
@@ -140,7 +140,7 @@ def test_mnist_preset(tmp_path, mnist_dir):
     assert main(argv) == 0
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["examples"] == 300 and metrics["iterations"] == 3
-    assert imread(run / "weights.png").shape[1] == (4 * 29 + 1) * 4  # 16 tiles of 28x28
+    assert imread(run / "weights.png").shape[1] == (4 * 29 + 1) * 5  # 16 tiles of 28x28, 5 px each
 
 
 def test_python_dash_m_entry_point():

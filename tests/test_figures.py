@@ -10,6 +10,7 @@ short MNIST run with held-out digits adds the codes, their PCA and the error his
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib.image as mpimg
@@ -106,7 +107,10 @@ def _record_figures(monkeypatch: pytest.MonkeyPatch) -> dict[str, Figure]:
     original = figure.save_figure
 
     def keep(fig: Figure, path: Path) -> Path:
-        kept[Path(path).name] = fig
+        # the run folder writes each file under a temporary name, then renames it
+        name = Path(path).name
+        temporary = re.fullmatch(r"\.(.+)\.tmp[0-9a-f]+(\.\w+)", name)
+        kept["".join(temporary.groups()) if temporary else name] = fig
         return original(fig, path)
 
     for module in (figure, network, training, codes, errors):

@@ -45,8 +45,10 @@ def draw_figures(
     square = _is_square(model.n_features_in_)
     if square:
         W1 = model.coefs_[0]
+        look_for = "oriented edges" if config.preset.startswith("patches") else "pen strokes"
         folder.write("weights.png", lambda p: visualize.save_network(
-            W1.T, p, title=f"W1 filters, {title}"))  # fmt: skip
+            W1.T, p, title=f"W1 filters, {title}",
+            caption=f"Each tile is one hidden unit's weights (a row of W1): look for {look_for}."))
     _draw_loss(folder, title + ("" if config.solver == "lbfgs" else " (x: epochs)"))
     shown = data if test is None else test[0]
     if square:
