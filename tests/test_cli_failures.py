@@ -16,7 +16,7 @@ import scipy.io
 
 from ufldl_sae import runs
 from ufldl_sae.cli import main
-from ufldl_sae.cli.types import memory_limit_mib, nonnegative_int, positive_finite_float
+from ufldl_sae.cli.types import memory_limit, nonnegative_int, positive_seconds
 from ufldl_sae.runs.preflight import MemoryEstimate, check_memory, estimate_memory
 
 REPO = Path(__file__).resolve().parents[1]
@@ -265,25 +265,26 @@ def test_a_gradient_that_disagrees_with_the_cost_exits_1(tmp_path):
 
 # -- the argparse types (check --time-limit / --memory-limit use them) ------------------------
 @pytest.mark.parametrize("text", ["nan", "inf", "-inf", "-5", "0", "soon"])
-def test_positive_finite_float_refuses(text):
+def test_positive_seconds_refuses(text):
     import argparse
 
-    with pytest.raises(argparse.ArgumentTypeError, match="positive"):
-        positive_finite_float(text)
+    with pytest.raises(argparse.ArgumentTypeError, match="seconds"):
+        positive_seconds(text)
 
 
-@pytest.mark.parametrize("text", ["-5", "0", "nan", "1.5"])
+@pytest.mark.parametrize("text", ["-5", "0", "nan", "1.5", "inf"])
 def test_memory_limit_refuses(text):
     import argparse
 
-    with pytest.raises(argparse.ArgumentTypeError, match="positive whole number of MiB"):
-        memory_limit_mib(text)
+    with pytest.raises(argparse.ArgumentTypeError, match="whole number of MiB"):
+        memory_limit(text)
 
 
 def test_the_types_accept_good_values():
     import argparse
 
-    assert positive_finite_float("2.5") == 2.5 and memory_limit_mib("512") == 512
+    assert positive_seconds("2.5") == 2.5 and memory_limit("512") == 512
+    assert memory_limit("none") is None
     assert nonnegative_int("0") == 0
     with pytest.raises(argparse.ArgumentTypeError):
         nonnegative_int("-1")

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from ..coursework.batch import BatchLog, run_batch, write_gradescope, write_summary
@@ -29,6 +27,7 @@ from ..coursework.isolated import student_function
 from ..coursework.loader import StudentCodeError, load_student_function
 from ..coursework.report import CheckReport
 from ..coursework.sandbox import harden_grader
+from .types import memory_limit, positive_seconds
 
 #: What ``ufldl_sae.cli`` uses: ``register`` for the subcommands, and for ``train --cost`` the
 #: loader (raising :class:`StudentCodeError`, a ``ValueError``) and the quick check, in this
@@ -85,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--json", action="store_true", help="one JSON object per file")
     check.add_argument(
         "--time-limit",
-        type=positive_number("--time-limit"),
+        type=positive_seconds,
         default=DEFAULT_TIME_LIMIT,
         metavar="S",
         help=f"wall-clock seconds per file (default {DEFAULT_TIME_LIMIT:g})",
@@ -150,33 +149,6 @@ def exercise_handler(args: argparse.Namespace) -> int:
         print(f"kept  {path} (exists; not overwritten)")
     print(f"Next: open {Path(args.dir) / 'README.md'} and follow the steps.")
     return 0
-
-
-def positive_number(flag: str) -> Callable[[str], float]:
-    """An argparse type: a positive, finite number, else a message naming ``flag``."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} must be a number; got {text!r}") from None
-        if not math.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(
-                f"{flag} must be a positive, finite number of seconds; got {text!r}"
-            )
-        return value
-
-    return parse
-
-
-def memory_limit(text: str) -> int | None:
-    """An argparse type: MiB as a positive, finite number, or ``none`` for no limit."""
-    if text.strip().lower() == "none":
-        return None
-    value = positive_number("--memory-limit")(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--memory-limit is in MiB; got {text!r}")
-    return int(value)
 
 
 def check_handler(args: argparse.Namespace) -> int:

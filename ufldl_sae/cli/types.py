@@ -17,14 +17,17 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_finite_float(text: str) -> float:
-    """An ``argparse`` type: a finite number > 0 (``nan``, ``inf``, 0 and negatives refused)."""
+def positive_seconds(text: str) -> float:
+    """An ``argparse`` type for a time limit: a finite number of seconds > 0 (``nan``, ``inf``,
+    0 and negatives refused: none of them is a limit)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a finite positive number, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive, finite number of seconds, got {text!r}"
+        )
     return value
 
 
@@ -39,18 +42,23 @@ def nonnegative_int(text: str) -> int:
     return value
 
 
-def memory_limit_mib(text: str) -> int:
-    """An ``argparse`` type for ``check --memory-limit``: a positive whole number of MiB.
+def memory_limit(text: str) -> int | None:
+    """An ``argparse`` type for ``check --memory-limit``: a whole number of MiB >= 1, or
+    ``none`` for no limit.
 
     0, negatives and ``nan`` are refused: a limit that silently means "no limit" is the one
-    mistake a limit must not make (``--memory-limit`` left out keeps the default).
+    mistake a limit must not make, so "no limit" is spelled out.
     """
+    if text.strip().lower() == "none":
+        return None
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a positive whole number of MiB, got {text!r}"
+            f"expected a whole number of MiB (or none), got {text!r}"
         ) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number of MiB, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of MiB >= 1 (or none), got {text!r}"
+        )
     return value
