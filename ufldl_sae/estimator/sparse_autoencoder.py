@@ -157,9 +157,24 @@ class SparseAutoencoder(ParamsProtocol):
         self.momentum = momentum
 
     # -- validation and the model chosen once ----------------------------------------------------
-    def check_params(self) -> None:
-        """Validate the constructor's arguments (``fit`` does it first; callers may do it early)."""
-        validated_choice(self.get_params())
+    def check_params(self) -> ModelChoice:
+        """Validate the constructor's arguments and return the model they describe.
+
+        ``fit`` does it first; a caller that must refuse bad values before it creates anything
+        (the command line, before a run folder) calls it early, and ``fit`` then reuses that
+        validation as long as no parameter has changed since, so each value is checked once.
+        """
+        params = self.get_params()
+        choice = validated_choice(params)
+        self._checked = (params, choice)
+        return choice
+
+    def _validated_choice(self) -> ModelChoice:
+        """:meth:`check_params`'s choice when the parameters are unchanged since, else anew."""
+        checked = getattr(self, "_checked", None)
+        if checked is not None and checked[0] == self.get_params():
+            return checked[1]
+        return self.check_params()
 
     def _model(self) -> ModelChoice:
         """The fitted ``model_``; before any fit, the model the parameters describe (their
@@ -200,7 +215,7 @@ class SparseAutoencoder(ParamsProtocol):
         student's own; the notes' model only). Ctrl-C ends the run with the best parameters so
         far (``result_.interrupted``).
         """
-        choice = validated_choice(self.get_params())  # the one validation of the parameters
+        choice = self._validated_choice()  # the one validation of the parameters
         X = check_samples(X)
         warn_if_transposed(X)  # before any training: the course's visible x m passed as it is
         visible = X.shape[1]

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from ..estimator import SparseAutoencoder
-from ..estimator.choice import choose_model
 from ..estimator.training import device_columns
 from ..optimize import IterationRecord, NonFiniteError
 from .config import TUTORIAL_NOTES, RunConfig, read_config
@@ -108,10 +107,6 @@ class RunFailedError(RuntimeError):
     exit_status = 1
 
 
-def _layer_sizes(model: SparseAutoencoder, visible: int) -> tuple[int, ...]:
-    return choose_model(model.get_params()).layer_sizes(visible)
-
-
 def _theta_size(sizes: tuple[int, ...]) -> int:
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
 
@@ -167,8 +162,7 @@ def train_run(
         test = prepare_test_data(config)
     visible = data.shape[0]
     model = model_for(config, config.max_iter, verbose)
-    model.check_params()
-    sizes = _layer_sizes(model, visible)
+    sizes = model.check_params().layer_sizes(visible)  # fit reuses this validation
     check_memory(estimate_memory(config, sizes, data.shape[1]))
     folder = RunFolder(run) if resume else RunFolder(run, config=config.record(), lock=True)
     try:
@@ -371,7 +365,7 @@ def show_run(run: str | os.PathLike[str]) -> dict[str, Any]:
     data = prepare_data(config)
     model = model_for(config, max(config.max_iter, 1), 0)
     theta = folder.read_arrays("theta.npz").get("theta")
-    size = _theta_size(_layer_sizes(model, data.shape[0]))
+    size = _theta_size(model.check_params().layer_sizes(data.shape[0]))
     if theta is None or theta.shape != (size,) or theta.dtype.kind != "f":
         raise ValueError(
             f"{folder / 'theta.npz'}: theta must be a float vector of the model's {size} "
