@@ -71,12 +71,18 @@ def data_gradient(f: dict[str, np.ndarray], fprime3: np.ndarray, fprime2: np.nda
 
 
 def sparsity_gradient(
-    f: dict[str, np.ndarray], rho: float, beta: float, rho_hat: np.ndarray, inside: bool = True
+    f: dict[str, np.ndarray],
+    rho: float,
+    beta: float,
+    rho_hat: np.ndarray,
+    inside: bool = True,
+    fprime2: np.ndarray | None = None,
 ) -> dict:
-    """The sparsity term's gradient, by block, with the given rho_hat, inside f'(z2) or not."""
+    """The sparsity term's gradient, by block, with the given rho_hat and f'(z2), inside or not."""
     rho_hat = rho_hat if rho_hat.ndim == 2 else rho_hat[:, None]
     term = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat)) * np.ones_like(f["a2"])
-    delta2 = term * f["a2"] * (1 - f["a2"]) if inside else term
+    fp2 = f["a2"] * (1 - f["a2"]) if fprime2 is None else fprime2
+    delta2 = term * fp2 if inside else term
     return _grads(f, np.zeros_like(f["a3"]), delta2)
 
 
@@ -112,6 +118,8 @@ def alternatives(problem: Problem) -> dict[tuple[str, str], list[Alternative]]:
     ):  # fmt: skip
         grads = data_gradient(f, fp3, fp)
         add("data term", "missing-term", words, "delta2", {"W1": grads["W1"], "b1": grads["b1"]})
+        grads = sparsity_gradient(f, rho, beta, f["rho_hat"], fprime2=fp)
+        add("sparsity", "missing-term", words, "delta2", {"W1": grads["W1"], "b1": grads["b1"]})
 
     one = {0: "the first example, a2[:, 0]", a2.shape[1] - 1: "the last example, a2[:, -1]"}
     for k, which in one.items():

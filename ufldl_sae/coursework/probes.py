@@ -14,7 +14,7 @@ that one example only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -195,7 +195,11 @@ def probe_rows(func: CostFunction) -> list[Row]:
                 if k is not None:
                     which = "the first" if k == 0 else "the last"
                     rel = Relation("one-example", name=f"{which} example (column {k})")
-            rows.append(Row(term, block, rel, student[0][key], notes[0][key], alt))
+            s, n = student[0][key], notes[0][key]
+            if rel.kind == "factor" and rel.factor < 0:  # a sign slip and a factor slip
+                rows.append(Row(term, block, Relation("sign", factor=-1.0), s, n))
+                rel = replace(rel, factor=-rel.factor)
+            rows.append(Row(term, block, rel, s, n, alt))
     return rows
 
 

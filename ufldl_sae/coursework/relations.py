@@ -122,7 +122,8 @@ def relation(
             return Relation("reordered", name=name)
     c = least_squares_factor(s, r)
     if c != 0.0 and close(s, c * r, floor):
-        return Relation("factor", name=named_constant(c, constants) or "", factor=c)
+        # A negative factor is a sign and a factor together (two slips): named by its size.
+        return Relation("factor", name=named_constant(abs(c), constants) or "", factor=c)
     ruled_out = [
         "the opposite sign",
         f"a constant factor (the best one, {c:.3g}, leaves "
