@@ -214,6 +214,21 @@ def _seen_in(rows: list[dict[str, Any]]) -> str:
     return f"Seen in: term {where['term']}; block {where['block']}{amount}."
 
 
+#: The variable each known mistake is made in, where there is only one place it can be.
+CATALOG_VARIABLES = {
+    "rho-hat-per-example": ("sparsity", "delta2"),
+    "sparsity-missing-from-delta2": ("delta2",),
+    "sparsity-outside-derivative": ("delta2",),
+    "theta-row-major": ("W1",),
+}
+
+
+def _catalog_line(func: CostFunction, code: str) -> dict[str, Any]:
+    """``variable`` and ``line`` for a known mistake made in one known place (else nothing)."""
+    found = find_line(func, CATALOG_VARIABLES.get(code, ()))
+    return {} if found is None else {"variable": found[0], "line": found[1]}
+
+
 def layout_score(func: CostFunction, problem: Problem, results: Results | None = None) -> int:
     """How many (setting, cost or block) of the first problem agree with the notes'.
 
@@ -294,7 +309,11 @@ def diagnose(
     where = _where_summary(rows) if rows else {}
     if codes:
         return [
-            Finding(code, f"{MISTAKES[code].message()}\n{_seen_in(rows)}\n{sentence}", where=where)
+            Finding(
+                code,
+                f"{MISTAKES[code].message()}\n{_seen_in(rows)}\n{sentence}",
+                where={**where, **_catalog_line(func, code)},
+            )
             for code in codes
         ]
     try:

@@ -139,6 +139,13 @@ def alternatives(problem: Problem) -> dict[tuple[str, str], list[Alternative]]:
         "delta2",
         {"W1": grads["W1"], "b1": grads["b1"]},
     )
+    for fixed in (0.01, 0.05, 0.1, 0.035):
+        if abs(fixed - rho) < 1e-12:
+            continue
+        words = f"rho is fixed at {fixed:g} instead of the argument sparsity_param"
+        grads = sparsity_gradient(f, fixed, beta, f["rho_hat"])
+        blocks = {"W1": grads["W1"], "b1": grads["b1"], "cost": kl_cost(fixed, beta, f["rho_hat"])}
+        add("sparsity", "hard-coded", words, "rho", blocks)
     rh = f["rho_hat"][:, None]
     half = beta * (rho / rh + (1 - rho) / (1 - rh)) * fp2
     add(
@@ -152,12 +159,38 @@ def alternatives(problem: Problem) -> dict[tuple[str, str], list[Alternative]]:
     return out
 
 
+#: The weights added to the gradient without lambda: seen in the data term (lambda = 0 there).
+WITHOUT_LAMBDA = {
+    "W1": "W1 without its factor lambda (the notes add lambda * W1)",
+    "W2": "W2 without its factor lambda (the notes add lambda * W2)",
+}
+
+#: The penalty whose factor is missing, by the words of the data term's extra quantity.
+UNSCALED = {"lambda": "weight decay", "beta": "sparsity"}
+
+
 def quantities(problem: Problem) -> dict[tuple[str, str], dict[str, np.ndarray]]:
     """Named additive quantities per (term, block): what a slip adds or drops."""
     f = forward(problem)
     lam = problem.lambda_
     outside = sparsity_gradient(f, problem.rho, problem.beta, f["rho_hat"], inside=False)
+    unscaled = sparsity_gradient(f, problem.rho, 1.0, f["rho_hat"])
+    no_beta = "the sparsity derivative without its factor beta (the notes' is beta(...))"
     return {
+        ("data term", "W1"): {
+            WITHOUT_LAMBDA["W1"]: f["W1"].ravel(order="F"),
+            no_beta: unscaled["W1"],
+        },
+        ("data term", "W2"): {WITHOUT_LAMBDA["W2"]: f["W2"].ravel(order="F")},
+        ("data term", "b1"): {no_beta: unscaled["b1"]},
+        ("data term", "cost"): {
+            "the KL sparsity term without its factor beta": np.atleast_1d(
+                kl_cost(problem.rho, 1.0, f["rho_hat"])
+            ),
+            "the weight decay term without its factor lambda": np.atleast_1d(
+                0.5 * (np.sum(f["W1"] ** 2) + np.sum(f["W2"] ** 2))
+            ),
+        },
         ("weight decay", "b1"): {"lambda * b1": lam * f["b1"]},
         ("weight decay", "b2"): {"lambda * b2": lam * f["b2"]},
         ("weight decay", "cost"): {
@@ -165,6 +198,8 @@ def quantities(problem: Problem) -> dict[tuple[str, str], dict[str, np.ndarray]]
                 lam / 2 * (np.sum(f["b1"] ** 2) + np.sum(f["b2"] ** 2))
             ),
             "(lambda/2) sum(b1.^2)": np.atleast_1d(lam / 2 * np.sum(f["b1"] ** 2)),
+            "(lambda/2) sum(W1.^2)": np.atleast_1d(lam / 2 * np.sum(f["W1"] ** 2)),
+            "(lambda/2) sum(W2.^2)": np.atleast_1d(lam / 2 * np.sum(f["W2"] ** 2)),
         },
         ("sparsity", "W1"): {"the sparsity term outside f'(z2)": outside["W1"]},
         ("sparsity", "b1"): {"the sparsity term outside f'(z2)": outside["b1"]},

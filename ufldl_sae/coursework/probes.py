@@ -23,7 +23,7 @@ from ..model import sparse_autoencoder_cost
 from ..params import BLOCKS, block_slices
 from .calling import StudentFailed
 from .compare import TERMS, CostFunction, Problem, call_cost, normalize_result, reference
-from .known import Alternative, alternatives, constants, quantities
+from .known import UNSCALED, Alternative, alternatives, constants, quantities
 from .relations import Relation, close, readable_difference, relation
 
 #: The probe problems: m, beta and lambda distinct from each other and from 1, 2 and 1/2.
@@ -200,7 +200,24 @@ def probe_rows(func: CostFunction) -> list[Row]:
                 rows.append(Row(term, block, Relation("sign", factor=-1.0), s, n))
                 rel = replace(rel, factor=-rel.factor)
             rows.append(Row(term, block, rel, s, n, alt))
-    return rows
+    return explained_by_unscaled(rows)
+
+
+def explained_by_unscaled(rows: list[Row]) -> list[Row]:
+    """Drop a penalty's "missing" rows that a data term's unscaled penalty explains.
+
+    A penalty added without its factor (W1 instead of lambda * W1) is there even at lambda = 0,
+    so it shows as an extra quantity in the data term alone and as nothing in the penalty's own
+    contribution (its setting minus the data term): one slip, named once, by the extra term.
+    """
+    unscaled = {
+        (UNSCALED[factor], r.block)
+        for r in rows
+        if r.term == "data term" and r.relation.kind == "extra"
+        for factor in UNSCALED
+        if f"factor {factor}" in r.relation.name
+    }
+    return [r for r in rows if not (r.relation.kind == "zero" and (r.term, r.block) in unscaled)]
 
 
 def _unconfirmed(first: Relation, second: Relation, problem: Problem) -> Relation:

@@ -97,6 +97,10 @@ def _names(rows: list[Row]) -> tuple[str, ...]:
         return (row.alternative.variable,)
     if row.relation.kind == "one-example":
         return ("rho_hat",)
+    if row.relation.kind == "extra" and "factor beta" in row.relation.name:
+        return ("cost",) if row.block == "cost" else ("sparsity", "sparsity_delta", "delta2")
+    if row.relation.kind == "extra" and "factor lambda" in row.relation.name:
+        return ("decay", "cost") if row.block == "cost" else (f"{row.block}grad",)
     blocks = {r.block for r in rows}
     terms = {r.term for r in rows}
     if blocks == {"cost"}:
@@ -108,6 +112,15 @@ def _names(rows: list[Row]) -> tuple[str, ...]:
         return ("delta3", "grad")
     block = grads[0]
     return (f"{block}grad", f"{block}_grad", f"grad_{block}", "grad")
+
+
+def _subject(blocks_words: str) -> str:
+    """``"Your W1grad"``, ``"Your cost"``: the blocks as the subject of a sentence."""
+    return "Your " + blocks_words.replace("the cost", "cost")
+
+
+def _verb(blocks: list[str], singular: str, plural: str) -> str:
+    return singular if len(blocks) == 1 else plural
 
 
 def _blocks_words(blocks: list[str]) -> str:
@@ -144,23 +157,35 @@ def sentence(rows: list[Row], right: list[str]) -> str:
         others = [b for b in right if b not in blocks]
         also = f" while {_blocks_words(others)} are right" if others else ""
         fix = FACTOR_FIX.get(rel.name, f"divide it by {rel.name}")
+        size = rel.name if rel.name[0].isdigit() else f"{rel.name} = {abs(rel.factor):.4g}"
         return (
-            f"{blocks_words[0].upper()}{blocks_words[1:]} is {rel.name} = {abs(rel.factor):.4g} "
-            f"times the notes' value in {_terms_words(terms)}{also}: {fix}."
+            f"{_subject(blocks_words)} {_verb(blocks, 'is', 'are')} {size} times the notes' value "
+            f"in {_terms_words(terms)}{also}: {fix}."
         )
     if rel.kind == "zero":
         what = TERM_COST[row.term] if blocks == ["cost"] else TERM_GRADIENT[row.term]
         missing = _terms_words(terms).capitalize()
         return f"{missing} is missing from {blocks_words}: the notes add {what} there."
     if rel.kind == "extra":
-        because = " The notes decay the weights only, not the biases." if "b" in rel.name else ""
-        return f"{blocks_words} has an extra {rel.name} in {_terms_words(terms)}.{because}"
+        because = (
+            " The notes decay the weights only, not the biases."
+            if rel.name.startswith("lambda * b")
+            else ""
+        )
+        has = _verb(blocks, "has", "have")
+        place = _terms_words(terms)
+        if terms == "data term":
+            place = "even with lambda = beta = 0 (the data term alone)"
+        else:
+            place = f"in {place}"
+        return f"{_subject(blocks_words)} {has} an extra term {place}: {rel.name}.{because}"
     if rel.kind == "missing":
-        return f"{blocks_words} lacks {rel.name} in {_terms_words(terms)}."
+        lacks = _verb(blocks, "lacks", "lack")
+        return f"{_subject(blocks_words)} {lacks} a term in {_terms_words(terms)}: {rel.name}."
     if rel.kind == "reordered":
         return (
-            f"{blocks_words} holds the notes' entries in {rel.name}: write the gradient with "
-            "ravel(order='F'), as theta is read."
+            f"{_subject(blocks_words)} {_verb(blocks, 'holds', 'hold')} the notes' entries in "
+            f"{rel.name}: write the gradient with ravel(order='F'), as theta is read."
         )
     return (
         f"Your {_terms_words(terms)[4:]} of the cost depends on {rel.name} only: it does not move "
