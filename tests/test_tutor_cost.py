@@ -12,13 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_coursework import check_file, correct_cost, edit, write
 
 from ufldl_sae.coursework import check
+from ufldl_sae.coursework.compare import Problem
 from ufldl_sae.coursework.layouts import LAYOUTS, in_layout, permutation
 from ufldl_sae.coursework.mistakes import variant_cost
+from ufldl_sae.coursework.probes import probe_rows
 from ufldl_sae.coursework.report import with_hints
 from ufldl_sae.model import sparse_autoencoder_cost
 from ufldl_sae.params import block_slices
@@ -82,6 +84,39 @@ SINGLE = {
     "f'(z2) as a2 alone": (
         [("* a2 * (1 - a2)", "* a2")],
         ("missing-term", "data term, sparsity", "W1, b1", "delta2 = (W2.T"),
+    ),
+    "KL with log(rho_hat/rho)": (
+        [
+            (
+                "kl = rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))",
+                "kl = rho * np.log(rho_hat / rho) + (1 - rho) * np.log((1 - rho_hat) / (1 - rho))",
+            )
+        ],
+        ("sign-flipped", "sparsity", "cost", "kl ="),
+    ),
+    "decay of W1 only in the cost": (
+        [("(np.sum(W1**2) + np.sum(W2**2))", "np.sum(W1**2)")],
+        ("missing-term", "weight decay", "cost", "decay ="),
+    ),
+    "decay missing from the cost": (
+        [("cost = data_term + decay + beta", "cost = data_term + beta")],
+        ("missing-term", "weight decay", "cost", "decay ="),
+    ),
+    "W1grad decay without lambda": (
+        [("+ lambda_ * W1", "+ W1")],
+        ("extra-term", "data term", "W1", "W1grad = delta2"),
+    ),
+    "sparsity derivative without beta": (
+        [("sparsity = beta * (", "sparsity = (")],
+        ("extra-term", "data term", "W1, b1", "sparsity = ("),
+    ),
+    "no beta in the cost": (
+        [("beta * np.sum(kl)", "np.sum(kl)")],
+        ("extra-term", "data term", "cost", "cost = data_term"),
+    ),
+    "rho hard-coded": (
+        [("rho_hat = a2.mean(axis=1)", "rho_hat = a2.mean(axis=1)\n    rho = 0.05")],
+        ("hard-coded", "sparsity", "cost, W1, b1", "rho = 0.05"),
     ),
     "W2grad transposed": (
         [
@@ -279,3 +314,42 @@ def test_cli_hints_flag(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "extra-term" in out and "term weight decay, block b1" in out
     assert "lambda * b1" not in out and "line" not in out
+
+
+def _distinct(values: list[float]) -> bool:
+    return all(
+        abs(a - b) > 1e-3 * max(abs(a), abs(b)) for i, a in enumerate(values) for b in values[:i]
+    )
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    visible=st.integers(3, 9),
+    hidden=st.integers(2, 6),
+    ms=st.tuples(st.integers(3, 15), st.integers(3, 15)),
+    lambdas=st.tuples(st.floats(0.01, 0.2), st.floats(0.01, 0.2)),
+    betas=st.tuples(st.floats(0.3, 5.0), st.floats(0.3, 5.0)),
+    block=st.sampled_from(["W1", "W2", "b1", "b2"]),
+    factor=st.sampled_from(sorted(FACTORS)),
+)
+def test_planted_slip_is_found_over_sizes_and_hyperparameters(
+    visible, hidden, ms, lambdas, betas, block, factor
+):
+    probes = tuple(
+        Problem(visible, hidden, m, lambda_=lam, rho=0.1, beta=beta, seed=i)
+        for i, (m, lam, beta) in enumerate(zip(ms, lambdas, betas, strict=True))
+    )
+    for p in probes:  # the probes' constants must keep the factors apart, as PROBES do
+        named = [p.m, 1 / p.m, 2.0, 0.5, p.beta, 1 / p.beta, p.lambda_, 1 / p.lambda_, 4.0, 0.25]
+        assume(_distinct([*named, p.m / 2, 2 / p.m]))
+    assume(ms[0] != ms[1])
+
+    def student(theta, visible, hidden, lambda_, rho, beta, data):
+        cost, grad = variant_cost(theta, visible, hidden, lambda_, rho, beta, data)
+        grad[block_slices(visible, hidden)[block]] *= FACTORS[factor](data.shape[1])
+        return cost, grad
+
+    rows = probe_rows(student, probes)
+    assert rows and {r.block for r in rows} == {block}
+    kinds = {(r.relation.kind, r.relation.name) for r in rows}
+    assert kinds == ({("sign", "")} if factor == "sign" else {("factor", factor)}), kinds

@@ -163,15 +163,19 @@ def _one_example(func: CostFunction, problem: Problem, term: str, base: float) -
     return None
 
 
-def probe_rows(func: CostFunction) -> list[Row]:
+def probe_rows(func: CostFunction, probes: tuple[Problem, Problem] = PROBES) -> list[Row]:
     """Every (term, block) where the student's cost differs from the notes', with its relation.
 
-    Raises :class:`~.calling.StudentFailed` when a probe call fails.
+    ``probes`` are the two problems (their m, lambda and beta must differ from each other and
+    from 1, 2 and 1/2, so that a factor's name is unique). Raises
+    :class:`~.calling.StudentFailed` when a probe call fails.
     """
-    first, second = PROBES
-    student = [_split(_student_terms(func, p), p) for p in PROBES]
-    notes = [_split(_notes_terms(p), p) for p in PROBES]
-    relations = [_relations(s, n, p) for s, n, p in zip(student, notes, PROBES, strict=True)]
+    if len(probes) != 2:
+        raise ValueError(f"probes must be two problems; got {len(probes)}")
+    first, second = probes
+    student = [_split(_student_terms(func, p), p) for p in probes]
+    notes = [_split(_notes_terms(p), p) for p in probes]
+    relations = [_relations(s, n, p) for s, n, p in zip(student, notes, probes, strict=True)]
     rows = []
     for term in TERMS:
         for block in PLACES:
