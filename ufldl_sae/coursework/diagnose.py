@@ -36,7 +36,7 @@ from .mistakes import MISTAKES
 from .probes import probe_rows
 from .report import Finding
 from .source_lines import find_line
-from .tutor import findings_from_rows
+from .tutor import findings_from_rows, slip_place
 
 #: The student's gradient matches the numerical gradient of their own cost below this (five-point
 #: differences on small problems leave about 1e-11).
@@ -219,7 +219,6 @@ CATALOG_VARIABLES = {
     "rho-hat-per-example": ("sparsity", "delta2"),
     "sparsity-missing-from-delta2": ("delta2",),
     "sparsity-outside-derivative": ("delta2",),
-    "theta-row-major": ("W1",),
 }
 
 
@@ -302,7 +301,7 @@ def diagnose(
     """
     rows = where_wrong(results, problems=problems)
     try:
-        _, sentence = _consistency_sentence(self_consistency(func, problems=problems))
+        consistent, sentence = _consistency_sentence(self_consistency(func, problems=problems))
     except StudentFailed as failure:
         return [failure.finding]
     codes = matching_mistakes(results, problems)
@@ -326,7 +325,10 @@ def diagnose(
         return [failure.finding]
     found = [] if layout is None else [layout_finding(func, layout)]
     if probed:
-        return found + findings_from_rows(probed, func, sentence)
+        place = slip_place(probed, consistent)
+        # A cost-only slip: "check the backpropagation" would send the student the wrong way.
+        told = place if "slip is in the cost" in place else f"{sentence} {place}".strip()
+        return found + findings_from_rows(probed, func, told)
     return found + unexplained(rows, sentence)
 
 

@@ -49,6 +49,12 @@ SIGN_FIX = {
     "cost",
     "sparsity": "check the sign of -rho/rho_hat + (1-rho)/(1-rho_hat)",
 }
+SIGN_FIX_COST = {
+    "data term": "the notes' data term is (1/m) sum_i (1/2)||a3 - x||^2, never negative",
+    "weight decay": "the notes add + (lambda/2)(sum(W1.^2) + sum(W2.^2))",
+    "sparsity": "KL(rho || rho_hat_j) = rho log(rho/rho_hat_j) + "
+    "(1-rho) log((1-rho)/(1-rho_hat_j)) is never negative",
+}
 FACTOR_FIX = {
     "m": "divide it by m (the number of columns of data)",
     "1/m": "you divide by m once too often",
@@ -144,11 +150,9 @@ def sentence(rows: list[Row], right: list[str]) -> str:
     if row.alternative is not None:
         return f"In {blocks_words} ({terms}): {row.alternative.words}."
     if rel.kind == "sign":
-        fix = (
-            SIGN_FIX[row.term]
-            if len(rows) == 1 or len({r.term for r in rows}) == 1
-            else ("check the sign where these terms meet")
-        )
+        table = SIGN_FIX_COST if blocks == ["cost"] else SIGN_FIX
+        one_term = len({r.term for r in rows}) == 1
+        fix = table[row.term] if one_term else "check the sign where these terms meet"
         return (
             f"In {_terms_words(terms)} of {blocks_words}, your values are the negatives of the "
             f"notes' (opposite sign): {fix}."
@@ -244,3 +248,29 @@ def fallback(rows: list[Row], consistency: str) -> list[Finding]:
             )
         )
     return findings
+
+
+def slip_place(rows: list[Row], consistent: bool) -> str:
+    """Where the slip is: in the cost, in the backpropagation, or in both consistently.
+
+    From the probes (does the cost differ from the notes', does the gradient) and from the
+    numerical gradient of the student's own cost (is their gradient its derivative).
+    """
+    cost = any(r.block == "cost" for r in rows)
+    grad = any(r.block != "cost" for r in rows)
+    if cost and not grad and not consistent:
+        return (
+            "Your gradient is the notes', so it does not match the numerical gradient of your own "
+            "cost: the slip is in the cost, not in the backpropagation."
+        )
+    if grad and not cost and not consistent:
+        return (
+            "Your cost is the notes', and your gradient is not its derivative: the slip is in "
+            "the backpropagation."
+        )
+    if cost and grad and consistent:
+        return (
+            "Your gradient is the derivative of the cost you wrote: the same slip is in both, "
+            "consistently."
+        )
+    return ""
