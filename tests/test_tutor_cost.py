@@ -353,3 +353,33 @@ def test_planted_slip_is_found_over_sizes_and_hyperparameters(
     assert rows and {r.block for r in rows} == {block}
     kinds = {(r.relation.kind, r.relation.name) for r in rows}
     assert kinds == ({("sign", "")} if factor == "sign" else {("factor", factor)}), kinds
+
+
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [
+        ("kl doubled", "the slip is in the cost, not in the backpropagation"),
+        ("W1grad not divided by m", "the slip is in the backpropagation"),
+    ],
+)
+def test_the_finding_says_whether_the_slip_is_in_the_cost_or_the_backpropagation(
+    tmp_path, name, place
+):
+    text = edit(correct_cost(), SINGLE[name][0])
+    message = check_file(write(tmp_path, text), speed=False).findings[0].message
+    assert place in message, message
+    if "cost" in place:
+        assert "Check the backpropagation" not in message
+
+
+def test_both_consistently_is_told(tmp_path):
+    # The sparsity term, cost and gradient, both without beta on the KL: consistent.
+    edits = [
+        ("sparsity = beta * (", "sparsity = beta * beta * ("),
+        ("beta * np.sum(kl)", "beta * beta * np.sum(kl)"),
+    ]
+    report = check_file(write(tmp_path, edit(correct_cost(), edits)), speed=False)
+    assert report.error_codes == ["factor"], str(report)
+    where = report.findings[0].where
+    assert (where["term"], where["block"], where["factor"]) == ("sparsity", "cost, W1, b1", "beta")
+    assert "the same slip is in both, consistently" in report.findings[0].message
