@@ -373,7 +373,7 @@ def test_the_finding_says_whether_the_slip_is_in_the_cost_or_the_backpropagation
 
 
 def test_both_consistently_is_told(tmp_path):
-    # The sparsity term, cost and gradient, both without beta on the KL: consistent.
+    # beta applied twice in the sparsity term of both the cost and the gradient: consistent.
     edits = [
         ("sparsity = beta * (", "sparsity = beta * beta * ("),
         ("beta * np.sum(kl)", "beta * beta * np.sum(kl)"),
