@@ -25,7 +25,7 @@ from ..coursework.exercise import EXERCISE_FILES, init_exercise
 from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT, quick_check_file
 from ..coursework.isolated import student_function
 from ..coursework.loader import StudentCodeError, load_student_function
-from ..coursework.report import CheckReport
+from ..coursework.report import HINT_LEVELS, CheckReport, with_hints
 from ..coursework.sandbox import harden_grader
 from .types import memory_limit, positive_seconds
 
@@ -82,6 +82,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "name (default: inferred from the function's name)",
     )
     check.add_argument("--json", action="store_true", help="one JSON object per file")
+    check.add_argument(
+        "--hints",
+        choices=HINT_LEVELS,
+        default="full",
+        help="how much each finding gives away: none (the code only), where (the code, term and "
+        "block), full (the explanation, the numbers and the line; default)",
+    )
     check.add_argument(
         "--time-limit",
         type=positive_seconds,
@@ -151,6 +158,17 @@ def exercise_handler(args: argparse.Namespace) -> int:
     return 0
 
 
+def hinted(record: dict, level: str) -> dict:
+    """A batch record with its findings cut to the hint level (the log keeps them whole)."""
+    if level == "full" or "findings" not in record:
+        return record
+    try:
+        report = CheckReport.from_dict(record)
+    except (KeyError, TypeError, ValueError):
+        return record
+    return {**record, "findings": with_hints(report, level).to_dict()["findings"]}
+
+
 def check_handler(args: argparse.Namespace) -> int:
     """Check each file in its own process; print each report as it comes; the worst status."""
     if args.resume and args.output is None:
@@ -173,6 +191,7 @@ def check_handler(args: argparse.Namespace) -> int:
             speed=not args.no_speed,
             seed=args.seed,
         ):
+            record = hinted(record, args.hints)
             records.append(record)
             worst = max(worst, int(record.get("status", 1)))
             if args.json:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..gradcheck import relative_difference, simple_quadratic_function
 from .calling import StudentFailed, as_float_array, call_student
+from .relations import relation
 from .report import NOTE, Finding
 
 #: Relative difference to the exact gradient below which a numerical gradient is right: the
@@ -122,6 +123,9 @@ def check_compute_numerical_gradient(func: Callable[..., Any]) -> list[Finding]:
             return findings
     if findings and findings[-1].code == "theta-not-restored":
         return findings  # the later estimates were taken at a moved point: that is the cause
+    related = relation_finding(curved, theta)
+    if related is not None:
+        return findings + [related]
     findings.append(
         Finding(
             "numgrad-differs",
@@ -135,3 +139,65 @@ def check_compute_numerical_gradient(func: Callable[..., Any]) -> list[Finding]:
         )
     )
     return findings
+
+
+def centered(J: Callable[..., Any], theta: np.ndarray, epsilon: float) -> np.ndarray:
+    """The notes' centered difference with ``epsilon``: the student's, if the step is off."""
+    grad = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = epsilon
+        grad[i] = (float(J(theta + step)[0]) - float(J(theta - step)[0])) / (2 * epsilon)
+    return grad
+
+
+#: How a numerical gradient goes wrong by a simple relation, with the words for each.
+NUMGRAD_WORDS = {
+    "sign": "is the negative of the exact gradient: the difference is taken the wrong way round; "
+    "the notes' is J(theta + epsilon e_i) - J(theta - epsilon e_i), over 2 epsilon",
+    "2": "is twice the exact gradient: the difference of J(theta + epsilon e_i) and "
+    "J(theta - epsilon e_i) spans 2 epsilon, so divide by 2 epsilon, not epsilon",
+    "1/2": "is half the exact gradient: divide the centered difference by 2 epsilon, not by "
+    "4 epsilon (or by 2 epsilon with a step of 2 epsilon)",
+}
+
+
+def relation_finding(curved: np.ndarray, theta: np.ndarray) -> Finding | None:
+    """The simple relation between the student's numerical gradient and the exact one, if any.
+
+    The code stays ``numgrad-differs`` (teachers count it); ``where["relation"]`` says which.
+
+    On the curved test function: the opposite sign, a factor 2 or 1/2 (a step of epsilon over
+    2 epsilon, or the other way round), or the centered difference with another epsilon (the
+    error grows as epsilon^2, so 1e-2 and 1 are told apart from the notes' 1e-4).
+    """
+    exact = curved_function(theta)[1]
+    steps = {f"the centered difference with epsilon = {e:g}": e for e in (1.0, 0.1, 1e-2)}
+    found = relation(
+        curved,
+        exact,
+        constants={"2": 2.0, "1/2": 0.5},
+        quantities={},
+        alternatives={k: centered(curved_function, theta, e) for k, e in steps.items()},
+    )
+    if found.kind == "sign":
+        return Finding(
+            "numgrad-differs",
+            f"Your numerical gradient {NUMGRAD_WORDS['sign']}.",
+            where={"relation": "sign-flipped"},
+        )
+    if found.kind == "factor" and found.name in NUMGRAD_WORDS:
+        return Finding(
+            "numgrad-differs",
+            f"Your numerical gradient {NUMGRAD_WORDS[found.name]}.",
+            where={"relation": "factor", "factor": found.name},
+        )
+    if found.kind == "alternative":
+        return Finding(
+            "numgrad-differs",
+            f"Your numerical gradient equals {found.name}: the notes' epsilon is 1e-4, where the "
+            "centered difference's error (of order epsilon^2) is about 1e-9; a larger step "
+            "measures the curvature instead of the slope.",
+            where={"relation": "epsilon", "epsilon": steps[found.name]},
+        )
+    return None

@@ -31,8 +31,12 @@ def coded_images(rows: int = ROWS, cols: int = COLS, count: int = IMAGES) -> np.
 
 
 def decode(column: np.ndarray, rows: int, cols: int) -> tuple[int, int, int]:
-    """(row, column, image) of the pixel whose value is ``column[0]``: the patch's corner."""
-    value = int(round(column[0]))
+    """(row, column, image) of the column's smallest pixel: the patch's top-left corner.
+
+    Pixel values grow with the row and the column, so the smallest is the corner whatever the
+    order the student stored the patch in (a flipped patch is still drawn at its corner).
+    """
+    value = int(round(float(np.min(column))))
     return value % rows, (value // rows) % cols, value // (rows * cols)
 
 
@@ -112,6 +116,12 @@ def column_findings(patches: np.ndarray) -> list[Finding]:
             )
         ]
     if not_patch:
+        described = next((d for d in map(describe_column, patches.T) if d is not None), None)
+        if described is not None:
+            code, words, where = described
+            return [
+                Finding(code, f"{not_patch} of {patches.shape[1]} columns: {words}", where=where)
+            ]
         return [
             Finding(
                 "not-a-patch",
@@ -122,6 +132,52 @@ def column_findings(patches: np.ndarray) -> list[Finding]:
             )
         ]
     return []
+
+
+#: The orientations a patch's pixels may come in, as functions of the notes' patch, in words.
+ORIENTATIONS = {
+    "upside down (rows reversed)": lambda p: p[::-1, :],
+    "mirrored (columns reversed)": lambda p: p[:, ::-1],
+    "rotated by 180 degrees": lambda p: p[::-1, ::-1],
+    "transposed and reversed": lambda p: p.T[::-1, :],
+}
+
+
+def describe_column(column: np.ndarray) -> tuple[str, str, dict[str, Any]] | None:
+    """What a column that is not the notes' patch is instead, read from the coded pixels.
+
+    Every pixel of :func:`coded_images` encodes (row, column, image), so the column says which
+    pixels the student took: from several images (the wrong axis sliced), or one block of the
+    right size in another orientation. None when it is neither (the message stays general).
+    """
+    values = np.round(column).astype(np.int64)
+    if not np.allclose(column, values) or values.min() < 0 or values.max() >= ROWS * COLS * IMAGES:
+        return None
+    r, c, k = values % ROWS, (values // ROWS) % COLS, values // (ROWS * COLS)
+    if len(set(k.tolist())) > 1:
+        return (
+            "not-a-patch",
+            "each column mixes pixels of several images: images has shape (rows, cols, "
+            "n_images), so one patch is images[r:r+patch_size, c:c+patch_size, k], sliced on "
+            "the first two axes with a single image index k on the last.",
+            {"block": "patch", "axes": "image axis sliced"},
+        )
+    r0, c0 = int(r.min()), int(c.min())
+    if set(r.tolist()) != set(range(r0, r0 + PATCH)) or set(c.tolist()) != set(
+        range(c0, c0 + PATCH)
+    ):
+        return None
+    patch = coded_images()[r0 : r0 + PATCH, c0 : c0 + PATCH, int(k[0])]
+    for name, turn in ORIENTATIONS.items():
+        if np.array_equal(column, turn(patch).ravel(order="F")):
+            return (
+                "reordered",
+                f"each column holds the right pixels, the patch at ({r0}, {c0}) of image "
+                f"{int(k[0])}, but {name}. Store patch(:) as it is: "
+                "images[r:r+patch_size, c:c+patch_size, k].ravel(order='F').",
+                {"block": "patch", "orientation": name},
+            )
+    return None
 
 
 def _missing(values: set[int], count: int, axis: str) -> str:

@@ -231,6 +231,10 @@ def collect(
             value = call_cost(func, problem, setting, theta_in, data_in)
             result, findings = normalize_result(value, theta.size)
             if result is None:
+                if findings[0].code == "not-finite":
+                    from .nonfinite import explain_not_finite  # it probes with this module
+
+                    raise StudentFailed(explain_not_finite(func, problem, findings[0]))
                 raise StudentFailed(findings[0])
             for f in findings:
                 notes.setdefault(f.code, f)

@@ -31,8 +31,12 @@ from .compare import (
     normalize_result,
     reference,
 )
+from .layouts import LAYOUTS, in_layout
 from .mistakes import MISTAKES
+from .probes import probe_rows
 from .report import Finding
+from .source_lines import find_line
+from .tutor import findings_from_rows, slip_place
 
 #: The student's gradient matches the numerical gradient of their own cost below this (five-point
 #: differences on small problems leave about 1e-11).
@@ -210,22 +214,126 @@ def _seen_in(rows: list[dict[str, Any]]) -> str:
     return f"Seen in: term {where['term']}; block {where['block']}{amount}."
 
 
+#: The variable each known mistake is made in, where there is only one place it can be.
+CATALOG_VARIABLES = {
+    "rho-hat-per-example": ("sparsity", "delta2"),
+    "sparsity-missing-from-delta2": ("delta2",),
+    "sparsity-outside-derivative": ("delta2",),
+}
+
+
+def _catalog_line(func: CostFunction, code: str) -> dict[str, Any]:
+    """``variable`` and ``line`` for a known mistake made in one known place (else nothing)."""
+    found = find_line(func, CATALOG_VARIABLES.get(code, ()))
+    return {} if found is None else {"variable": found[0], "line": found[1]}
+
+
+def layout_score(func: CostFunction, problem: Problem, results: Results | None = None) -> int:
+    """How many (setting, cost or block) of the first problem agree with the notes'.
+
+    ``results`` gives the student's own numbers (the notes' layout); without it the function is
+    called. A result that cannot be read scores nothing.
+    """
+    theta, data = problem.arrays()
+    slices = block_slices(problem.visible, problem.hidden)
+    score = 0
+    for name, setting in problem.settings().items():
+        if results is not None:
+            result: Result | None = results[0, name]
+        else:
+            raw = call_cost(func, problem, setting, theta.copy(), data.copy())
+            result = normalize_result(raw, theta.size)[0]
+        if result is None:
+            continue
+        expected = reference(problem, setting, frozenset())
+        score += cost_agrees(result[0], expected[0])
+        blocks = differences_by_block(result[1], expected[1], slices)
+        score += sum(blocks[b] <= AGREE for b in BLOCKS)
+    return score
+
+
+def cost_agrees(a: float, b: float) -> bool:
+    """Two costs equal to rounding."""
+    return abs(a - b) <= AGREE * max(abs(a), abs(b), 1e-12)
+
+
+def find_layout(
+    func: CostFunction, results: Results, problems: tuple[Problem, ...] = PROBLEMS
+) -> tuple[str | None, bool]:
+    """The reading of theta under which the student's function agrees best with the notes.
+
+    Returns the layout's name (None: the notes' own layout is the best reading) and whether the
+    function agrees everywhere under it (then the layout is the only slip).
+    """
+    problem = problems[0]
+    best, best_score = None, layout_score(func, problem, results)
+    full = 5 * len(problem.settings())
+    for layout in LAYOUTS:
+        score = layout_score(in_layout(func, layout), problem)
+        if score > best_score:
+            best, best_score = layout, score
+    return best, best_score == full
+
+
+def layout_finding(func: CostFunction, layout: str) -> Finding:
+    """The finding naming the student's layout and how to fix it; the line reading W1."""
+    found = find_line(func, ("W1", "Theta1", "theta1"))
+    line = {} if found is None else {"variable": found[0], "line": found[1]}
+    where = {"term": "all terms", "block": "theta", "layout": layout, **line}
+    if layout == "row-major":
+        return Finding("theta-row-major", MISTAKES["theta-row-major"].message(), where=where)
+    return Finding(
+        "reordered",
+        f"Your function reads theta in another layout ({layout}), and is diagnosed below in "
+        f"that layout.\n{LAYOUTS[layout]}",
+        where=where,
+    )
+
+
 def diagnose(
     func: CostFunction, results: Results, problems: tuple[Problem, ...] = PROBLEMS
 ) -> list[Finding]:
-    """The findings for results that disagree with the package: known mistakes, else where."""
+    """The findings for results that disagree with the package.
+
+    Known mistakes first (alone or two together, exact); else the layout of theta (row-major,
+    biases first, W1 and W2 swapped) and, in the student's own layout, the probes of
+    :mod:`.probes`, whose rows :mod:`.tutor` turns into one finding per slip.
+    """
     rows = where_wrong(results, problems=problems)
     try:
-        _, sentence = _consistency_sentence(self_consistency(func, problems=problems))
+        consistent, sentence = _consistency_sentence(self_consistency(func, problems=problems))
     except StudentFailed as failure:
         return [failure.finding]
     codes = matching_mistakes(results, problems)
     where = _where_summary(rows) if rows else {}
     if codes:
         return [
-            Finding(code, f"{MISTAKES[code].message()}\n{_seen_in(rows)}\n{sentence}", where=where)
+            Finding(
+                code,
+                f"{MISTAKES[code].message()}\n{_seen_in(rows)}\n{sentence}",
+                where={**where, **_catalog_line(func, code)},
+            )
             for code in codes
         ]
+    try:
+        layout, only = find_layout(func, results, problems)
+        if layout is not None and only:
+            return [layout_finding(func, layout)]
+        target = func if layout is None else in_layout(func, layout)
+        probed = probe_rows(target)
+    except StudentFailed as failure:
+        return [failure.finding]
+    found = [] if layout is None else [layout_finding(func, layout)]
+    if probed:
+        place = slip_place(probed, consistent)
+        # A cost-only slip: "check the backpropagation" would send the student the wrong way.
+        told = place if "slip is in the cost" in place else f"{sentence} {place}".strip()
+        return found + findings_from_rows(probed, func, told)
+    return found + unexplained(rows, sentence)
+
+
+def unexplained(rows: list[dict[str, Any]], sentence: str) -> list[Finding]:
+    """Differences the probes cannot see: only on the larger problems (a hard-coded size)."""
     cost_rows = [r for r in rows if r["block"] == "cost"]
     grad_rows = [r for r in rows if r["block"] != "cost"]
     findings = []

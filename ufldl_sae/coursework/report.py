@@ -16,6 +16,12 @@ from typing import Any
 #: A finding that makes the check fail, and one that is only advice.
 ERROR, NOTE = "error", "note"
 
+#: How much a report gives away: the code only; the code, term and block; the full explanation.
+HINT_LEVELS = ("none", "where", "full")
+
+#: The keys of ``where`` that the ``where`` level keeps (the line and the variable are the answer).
+WHERE_KEYS = ("term", "block", "layout")
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -111,3 +117,30 @@ class CheckReport:
         )
         ordered = sorted(self.findings, key=lambda f: f.severity != ERROR)
         return "\n".join([head, *(str(f) for f in ordered)])
+
+
+def with_hints(report: CheckReport, level: str) -> CheckReport:
+    """The report as a teacher wants it shown: ``none``, ``where`` or ``full`` (as it is).
+
+    ``none`` keeps each error's code only; ``where`` adds the term and block it was seen in (and
+    the layout of theta), without the explanation, the numbers or the line. Notes (a column
+    vector, a slow loop) are advice and stay whole at every level.
+
+    Raises
+    ------
+    ValueError
+        ``level`` is not one of :data:`HINT_LEVELS`.
+    """
+    if level not in HINT_LEVELS:
+        raise ValueError(f"hints must be one of {', '.join(HINT_LEVELS)}; got {level!r}")
+    if level == "full":
+        return report
+    findings = []
+    for f in report.findings:
+        if f.severity != ERROR:
+            findings.append(f)
+            continue
+        where = {k: f.where[k] for k in WHERE_KEYS if k in f.where} if level == "where" else {}
+        hidden = "(hints withheld: --hints " + level + ")"
+        findings.append(Finding(f.code, hidden, f.severity, where))
+    return CheckReport(report.exercise, report.source, findings, report.seconds)
