@@ -8,10 +8,16 @@ The checks, in order (each stops the next when it fails, since their results wou
    term alone (:math:`\lambda = \beta = 0`), each penalty alone, and all three terms.
 3. If they disagree: the known mistakes of :mod:`.mistakes`, alone or two together, each
    recognized when the student's numbers equal that mistake's to rounding.
-4. If none matches: which term and block disagree and by how much, and whether the student's
-   gradient at least matches the numerical gradient of their own cost (the package's
-   :func:`~ufldl_sae.gradcheck.gradient_pair`): that separates "the cost is wrong" from "the
-   backpropagation does not match the cost".
+4. Then the layout of theta (row-major blocks, bias-first packing, W1 and W2 swapped:
+   :mod:`.layouts`) and, in the student's own layout, controlled probes (:mod:`.probes`): each
+   term switched on alone, each block compared, and the relation between the student's block
+   and the notes' found (a sign, a constant factor confirmed on a second problem with another
+   m, a reordering, a missing or extra known term, one example only: :mod:`.relations`), turned
+   into one sentence by :mod:`.tutor`, with the line of the student's assignment
+   (:mod:`.source_lines`). Whether the student's gradient matches the numerical gradient of
+   their own cost (:func:`~ufldl_sae.gradcheck.gradient_pair`) separates "the cost is wrong"
+   from "the backpropagation does not match the cost"; a non-finite result is traced to the
+   quantity that left its domain first (:mod:`.nonfinite`).
 5. Speed, at the exercise's size (64 visible, 25 hidden, m = 10,000): a note, never a failure.
 
 Steps 1 and 2 live in :mod:`.compare`, 3 and 4 in :mod:`.diagnose`; this module runs them in
