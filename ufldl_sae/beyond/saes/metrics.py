@@ -9,7 +9,7 @@ name                     definition
 ``l1``                   mean :math:`\sum_j |f_j|` per sample
 ``mse``                  mean squared error per entry, :math:`E\,\lVert x-\hat x\rVert^2/d`
 ``explained_variance``   :math:`1 - E\lVert x-\hat x\rVert^2 / (E\lVert x\rVert^2 - \lVert E x\rVert^2)`
-``cossim``               mean cosine between :math:`x` and :math:`\hat x`
+``cossim``               mean cosine between :math:`x` and :math:`\hat x` (:math:`x \ne 0`)
 ``l2_ratio``             mean :math:`\lVert\hat x\rVert / \lVert x\rVert`
 ``dead_fraction``        share of latents that never fire on the set
 ``feature_density``      histogram of :math:`\log_{10}` of each latent's firing frequency
@@ -78,7 +78,7 @@ class MetricsAccumulator:
         self.firing_threshold = float(firing_threshold)
         self.fires = np.zeros(hidden_size, dtype=np.int64)
         self.m = 0
-        self.sums = dict.fromkeys(("l0", "l1", "sq_error", "sq_x", "cos", "ratio"), 0.0)
+        self.sums = dict.fromkeys(("l0", "l1", "sq_error", "sq_x", "cos", "ratio", "directed"), 0.0)
         self.sum_x: np.ndarray | None = None
 
     def add(self, x: Any, x_hat: Any, f: Any) -> None:
@@ -87,14 +87,16 @@ class MetricsAccumulator:
         on = f > self.firing_threshold
         norm_x = np.linalg.norm(x, axis=0)
         norm_hat = np.linalg.norm(x_hat, axis=0)
+        nonzero = norm_x > 0  # a sample with no feature active has no direction
         safe = np.maximum(norm_x * norm_hat, 1e-300)
         s = self.sums
         s["l0"] += float(on.sum())
         s["l1"] += float(np.abs(f).sum())
         s["sq_error"] += float(((x - x_hat) ** 2).sum())
         s["sq_x"] += float((x * x).sum())
-        s["cos"] += float(((x * x_hat).sum(axis=0) / safe).sum())
-        s["ratio"] += float((norm_hat / np.maximum(norm_x, 1e-300)).sum())
+        s["cos"] += float(((x * x_hat).sum(axis=0) / safe)[nonzero].sum())
+        s["ratio"] += float((norm_hat[nonzero] / norm_x[nonzero]).sum())
+        s["directed"] += float(nonzero.sum())
         self.sum_x = x.sum(axis=1) if self.sum_x is None else self.sum_x + x.sum(axis=1)
         self.fires += on.sum(axis=1)
         self.m += x.shape[1]
@@ -112,8 +114,8 @@ class MetricsAccumulator:
             "l1": s["l1"] / m,
             "mse": s["sq_error"] / (m * d),
             "explained_variance": 1.0 - (s["sq_error"] / m) / variance,
-            "cossim": s["cos"] / m,
-            "l2_ratio": s["ratio"] / m,
+            "cossim": s["cos"] / max(s["directed"], 1.0),
+            "l2_ratio": s["ratio"] / max(s["directed"], 1.0),
             "dead_fraction": float(np.mean(self.fires == 0)),
             "feature_density": feature_density(frequencies),
         }

@@ -127,8 +127,8 @@ def topk_mask(z: Any, k: int) -> Any:
     k = check_int("k", k)
     if k > z.shape[0]:
         raise ValueError(f"k must be at most hidden_size={z.shape[0]}, got {k}")
-    kth = xp.sort(z, axis=0, descending=True)[k - 1 : k, :]
-    return z >= kth
+    kth = -xp.sort(-z.T, axis=1)[:, k - 1]  # along the last axis: contiguous, no flip
+    return z >= kth[None, :]
 
 
 def batchtopk_mask(z: Any, k: int) -> Any:
@@ -143,7 +143,7 @@ def batchtopk_mask(z: Any, k: int) -> Any:
     if k > z.shape[0]:
         raise ValueError(f"k must be at most hidden_size={z.shape[0]}, got {k}")
     m = z.shape[1]
-    kth = xp.sort(xp.reshape(z, (-1,)), descending=True)[k * m - 1]
+    kth = -xp.sort(-xp.reshape(z, (-1,)))[k * m - 1]
     return z >= kth
 
 
