@@ -34,7 +34,15 @@ from ...backend import array_namespace
 from ...params import pack
 from .layout import sae_unpack
 
-__all__ = ["Pass", "backward", "decoder_norms", "encoder_pass", "gate_of", "pack_gradient", "reconstruct"]
+__all__ = [
+    "Pass",
+    "backward",
+    "decoder_norms",
+    "encoder_pass",
+    "gate_of",
+    "pack_gradient",
+    "reconstruct",
+]
 
 
 class Pass(NamedTuple):

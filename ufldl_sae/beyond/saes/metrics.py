@@ -8,7 +8,7 @@ name                     definition
 ``l0``                   mean number of firing latents per sample
 ``l1``                   mean :math:`\sum_j |f_j|` per sample
 ``mse``                  mean squared error per entry, :math:`E\,\lVert x-\hat x\rVert^2/d`
-``explained_variance``   :math:`1 - E\lVert x-\hat x\rVert^2 / (E\lVert x\rVert^2 - \lVert E x\rVert^2)`
+``explained_variance``   :math:`1 - E\|x-\hat x\|^2 / (E\|x\|^2 - \|E x\|^2)`
 ``cossim``               mean cosine between :math:`x` and :math:`\hat x` (:math:`x \ne 0`)
 ``l2_ratio``             mean :math:`\lVert\hat x\rVert / \lVert x\rVert`
 ``dead_fraction``        share of latents that never fire on the set

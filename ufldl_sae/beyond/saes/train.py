@@ -19,8 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-
-
 from ...backend import array_namespace, device_of, from_host
 from ...params import as_rng, unpack
 from ...validation import check_int, check_real
@@ -207,5 +205,3 @@ def train_sae(
     seconds = time.perf_counter() - start
     metrics = evaluate(theta, o, data if evaluate_on is None else evaluate_on, features=features)
     return SaeResult(theta, o, metrics, seconds, history)
-
-
