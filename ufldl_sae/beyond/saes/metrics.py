@@ -28,6 +28,7 @@ model on a million samples still gets its explained variance right to many digit
 
 from __future__ import annotations
 
+from math import nan
 from typing import Any
 
 import numpy as np
@@ -113,7 +114,8 @@ class MetricsAccumulator:
             "l0": s["l0"] / m,
             "l1": s["l1"] / m,
             "mse": s["sq_error"] / (m * d),
-            "explained_variance": 1.0 - (s["sq_error"] / m) / variance,
+            # constant data have no variance to explain
+            "explained_variance": 1.0 - (s["sq_error"] / m) / variance if variance > 0 else nan,
             "cossim": s["cos"] / max(s["directed"], 1.0),
             "l2_ratio": s["ratio"] / max(s["directed"], 1.0),
             "dead_fraction": float(np.mean(self.fires == 0)),
