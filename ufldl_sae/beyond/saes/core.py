@@ -36,6 +36,7 @@ from .layout import sae_unpack
 
 __all__ = [
     "Pass",
+    "result",
     "backward",
     "decoder_norms",
     "encoder_pass",
@@ -126,3 +127,11 @@ def pack_gradient(grads: dict[str, Any]) -> Any:
     if "log_threshold" in grads:
         flat = xp.concat([flat, grads["log_threshold"]])
     return flat
+
+
+def result(cost: Any, grads: dict[str, Any], f: Any, x_hat: Any, return_code: bool) -> tuple:
+    """``(cost, grad)``, or ``(cost, grad, f, x_hat)`` when the caller also wants the code and
+    the reconstruction (the trainer's dead-latent count and AuxK, without a second pass)."""
+    if return_code:
+        return cost, pack_gradient(grads), f, x_hat
+    return cost, pack_gradient(grads)

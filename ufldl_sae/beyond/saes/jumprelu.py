@@ -37,7 +37,7 @@ from typing import Any
 
 from ...backend import array_namespace
 from ...validation import check_real
-from .core import backward, encoder_pass, gate_of, pack_gradient, reconstruct
+from .core import backward, encoder_pass, gate_of, reconstruct, result
 
 __all__ = ["DEFAULT_BANDWIDTH", "jumprelu_cost", "jumprelu_surrogate", "smoothed_step"]
 
@@ -73,7 +73,8 @@ def jumprelu_cost(
     l0_coefficient: float,
     *,
     bandwidth: float = DEFAULT_BANDWIDTH,
-) -> tuple[Any, Any]:
+    return_code: bool = False,
+) -> tuple:
     r"""JumpReLU's cost and its gradient, straight-through in the thresholds.
 
     Parameters
@@ -86,6 +87,8 @@ def jumprelu_cost(
         :math:`\lambda \ge 0`, the weight of the L0 penalty.
     bandwidth : float, keyword-only
         :math:`\varepsilon > 0`, the width of the rectangle kernel.
+    return_code : bool, keyword-only
+        Also return the code and the reconstruction.
 
     Returns
     -------
@@ -117,7 +120,7 @@ def jumprelu_cost(
     delta_f = p.blocks["W2"].T @ delta_out
     per_threshold = xp.sum((-threshold * delta_f - l0_coefficient / m) * kernel, axis=1)
     grads["log_threshold"] = threshold[:, 0] * per_threshold
-    return cost, pack_gradient(grads)
+    return result(cost, grads, f, error + data, return_code)
 
 
 def jumprelu_surrogate(

@@ -26,6 +26,7 @@ from .core import (
     gate_of,
     pack_gradient,
     reconstruct,
+    result,
 )
 
 __all__ = [
@@ -51,7 +52,8 @@ def relu_l1_cost(
     l1_coefficient: float,
     *,
     weight_by_decoder_norm: bool = True,
-) -> tuple[Any, Any]:
+    return_code: bool = False,
+) -> tuple:
     r"""ReLU code with an L1 penalty weighted by the decoder columns' norms.
 
     Parameters
@@ -65,6 +67,8 @@ def relu_l1_cost(
     weight_by_decoder_norm : bool, keyword-only
         Weight each latent's L1 by its decoder column's norm (True), or not (the plain L1,
         which the model can cheat, see Notes).
+    return_code : bool, keyword-only
+        Also return the code ``f`` and the reconstruction ``x_hat`` (the trainer's use).
 
     Returns
     -------
@@ -113,7 +117,7 @@ def relu_l1_cost(
         W2_extra = None
     cost = _half_mean_square(error, m) + penalty
     grads = backward(p, f, gate, error / m, delta_f_extra=delta_f_extra, W2_extra=W2_extra)
-    return cost, pack_gradient(grads)
+    return result(cost, grads, f, error + data, return_code)
 
 
 def topk_mask(z: Any, k: int) -> Any:
@@ -148,20 +152,32 @@ def batchtopk_mask(z: Any, k: int) -> Any:
 
 
 def _topk_like(
-    mask_of: Any, theta: Any, visible_size: int, hidden_size: int, data: Any, k: int
-) -> tuple[Any, Any]:
+    mask_of: Any,
+    theta: Any,
+    visible_size: int,
+    hidden_size: int,
+    data: Any,
+    k: int,
+    return_code: bool,
+) -> tuple:
     m = data.shape[1]
     p = encoder_pass(theta, visible_size, hidden_size, data)
     gate = gate_of(mask_of(p.z, k) & (p.z > 0), p.z)
     f = p.z * gate
     error = reconstruct(p.blocks, f) - data
     grads = backward(p, f, gate, error / m)
-    return _half_mean_square(error, m), pack_gradient(grads)
+    return result(_half_mean_square(error, m), grads, f, error + data, return_code)
 
 
 def topk_cost(
-    theta: Any, visible_size: int, hidden_size: int, data: Any, k: int
-) -> tuple[Any, Any]:
+    theta: Any,
+    visible_size: int,
+    hidden_size: int,
+    data: Any,
+    k: int,
+    *,
+    return_code: bool = False,
+) -> tuple:
     r"""TopK code (Gao et al., 2024): the k largest pre-activations of each example, then ReLU.
 
     Parameters
@@ -170,6 +186,8 @@ def topk_cost(
         As :func:`relu_l1_cost`.
     k : int
         The number of latents each example may use, :math:`1 \le k \le h`.
+    return_code : bool, keyword-only
+        As :func:`relu_l1_cost`.
 
     Notes
     -----
@@ -184,12 +202,18 @@ def topk_cost(
     constant and carries none. A finite difference agrees with this gradient exactly when the
     step changes no selection, which the gradient check asserts.
     """
-    return _topk_like(topk_mask, theta, visible_size, hidden_size, data, k)
+    return _topk_like(topk_mask, theta, visible_size, hidden_size, data, k, return_code)
 
 
 def batchtopk_cost(
-    theta: Any, visible_size: int, hidden_size: int, data: Any, k: int
-) -> tuple[Any, Any]:
+    theta: Any,
+    visible_size: int,
+    hidden_size: int,
+    data: Any,
+    k: int,
+    *,
+    return_code: bool = False,
+) -> tuple:
     r"""BatchTopK: as :func:`topk_cost` with the :math:`k m` largest over the batch.
 
     Notes
@@ -200,7 +224,7 @@ def batchtopk_cost(
     threshold estimated during training (:func:`~ufldl_sae.beyond.saes.train.encode`
     evaluates on a whole set at once instead, which keeps the same average budget).
     """
-    return _topk_like(batchtopk_mask, theta, visible_size, hidden_size, data, k)
+    return _topk_like(batchtopk_mask, theta, visible_size, hidden_size, data, k, return_code)
 
 
 def auxk_cost(
