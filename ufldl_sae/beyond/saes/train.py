@@ -174,9 +174,10 @@ def train_sae(
 
     ``overrides`` replace fields of ``options``. The training runs in ``options.dtype``
     (float32 by default, as the field trains: half the memory traffic of float64, and Adam's
-    noisy steps do not need more digits); the metrics accumulate in float64 whatever it is. TopK and
-    BatchTopK add AuxK on the latents dead for ``dead_after`` samples. The metrics are taken on ``evaluate_on`` (default:
-    ``data``), with ``mcc`` when the true ``features`` are given.
+    noisy steps do not need more digits); the metrics accumulate in float64 whatever it is.
+    TopK and BatchTopK add AuxK on the latents dead for ``dead_after`` samples. The metrics
+    are taken on ``evaluate_on`` (default: ``data``), with ``mcc`` when the true ``features``
+    are given.
     """
     o = replace(options, **overrides)
     xp = array_namespace(data)
