@@ -36,13 +36,13 @@ from .layout import sae_unpack
 
 __all__ = [
     "Pass",
-    "result",
     "backward",
     "decoder_norms",
     "encoder_pass",
     "gate_of",
     "pack_gradient",
     "reconstruct",
+    "result",
 ]
 
 

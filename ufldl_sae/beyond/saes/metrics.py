@@ -36,16 +36,21 @@ from scipy.optimize import linear_sum_assignment
 
 from ...backend import to_host
 
-__all__ = ["MetricsAccumulator", "feature_density", "mcc"]
+__all__ = ["MetricsAccumulator", "feature_density", "matched_cosines", "mcc"]
 
 
-def mcc(decoder: Any, features: Any) -> float:
-    r"""Mean |cosine| between the true features and the decoder columns matched to them.
+def matched_cosines(decoder: Any, features: Any) -> tuple[np.ndarray, np.ndarray]:
+    r"""Each true feature's \|cosine\| with the decoder column matched to it, and that column.
 
     The columns are matched one to one by the Hungarian algorithm
-    (:func:`scipy.optimize.linear_sum_assignment`) on :math:`|\cos|`, maximized; with more
-    latents than features, the unmatched latents are ignored, with fewer, the unmatched
-    features count 0. 1 means every true direction was found (up to sign).
+    (:func:`scipy.optimize.linear_sum_assignment`) on :math:`|\cos|`, maximized. With more
+    latents than features, the unmatched latents are ignored; with fewer, an unmatched feature
+    gets cosine 0 and column -1.
+
+    Returns
+    -------
+    cosines : array of shape (n_features,)
+    columns : int array of shape (n_features,)
     """
     W = np.asarray(to_host(decoder), dtype=np.float64)
     A = np.asarray(to_host(features), dtype=np.float64)
@@ -58,7 +63,16 @@ def mcc(decoder: Any, features: Any) -> float:
     A = A / np.linalg.norm(A, axis=0, keepdims=True)
     cosines = np.abs(A.T @ W)
     rows, cols = linear_sum_assignment(cosines, maximize=True)
-    return float(cosines[rows, cols].sum() / A.shape[1])
+    matched = np.zeros(A.shape[1])
+    columns = np.full(A.shape[1], -1, dtype=np.int64)
+    matched[rows], columns[rows] = cosines[rows, cols], cols
+    return matched, columns
+
+
+def mcc(decoder: Any, features: Any) -> float:
+    r"""The mean \|cosine\| of :func:`matched_cosines`: 1 when every true direction was
+    found (up to sign), whatever the order of the latents."""
+    return float(np.mean(matched_cosines(decoder, features)[0]))
 
 
 def feature_density(frequencies: np.ndarray, bins: int = 40) -> dict[str, Any]:

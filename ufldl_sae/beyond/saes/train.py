@@ -15,7 +15,7 @@ back on the unit sphere where the architecture asks for it, their gradient proje
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,7 +31,15 @@ from .layout import ARCHITECTURES, initialize_sae
 from .metrics import MetricsAccumulator
 from .models import auxk_cost, batchtopk_cost, batchtopk_mask, relu_l1_cost, topk_cost, topk_mask
 
-__all__ = ["SaeOptions", "SaeResult", "encode", "evaluate", "sae_objective", "train_sae"]
+__all__ = [
+    "SaeOptions",
+    "SaeResult",
+    "budget_curve",
+    "encode",
+    "evaluate",
+    "sae_objective",
+    "train_sae",
+]
 
 #: Firing threshold of the notes' sigmoid units (see :mod:`~ufldl_sae.beyond.saes.metrics`).
 SIGMOID_FIRING_THRESHOLD = 0.5
@@ -221,3 +229,25 @@ def train_sae(
     seconds = time.perf_counter() - start
     metrics = evaluate(theta, o, data if evaluate_on is None else evaluate_on, features=features)
     return SaeResult(theta, o, metrics, seconds, history)
+
+
+def budget_curve(
+    theta: Any, options: SaeOptions, data: Any, budgets: Sequence[int]
+) -> list[dict[str, float]]:
+    """The L0 / explained-variance trade-off of a trained dictionary: for each budget b, keep
+    each example's b largest codes (of the model's own code) and measure ``l0`` and
+    ``explained_variance``. One training gives the whole curve; the model's own point is
+    where its code is left as it is."""
+    f, _ = encode(theta, options, data)
+    v, h = data.shape[0], options.hidden_size
+    _, W2, _, b2 = unpack(theta[: 2 * h * v + h + v], v, h)
+    curve = []
+    for b in budgets:
+        kept = f * gate_of(topk_mask(f, min(int(b), h)) & (f > 0), f)
+        acc = MetricsAccumulator(h, firing_threshold=0.0)
+        acc.add(data, W2 @ kept + b2[:, None], kept)
+        out = acc.result()
+        curve.append(
+            {"budget": int(b), "l0": out["l0"], "explained_variance": out["explained_variance"]}
+        )
+    return curve
