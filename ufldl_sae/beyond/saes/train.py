@@ -7,7 +7,9 @@ the thresholds' pseudo-gradient is not the gradient of the cost at all), so the 
 sufficient-decrease test and the curvature pairs stop meaning what L-BFGS assumes; and the
 field's data (a network's activations, millions of samples) never fit one batch. Adam takes
 small steps from noisy gradients, which both problems tolerate. The update rule is
-:func:`~ufldl_sae.beyond.steps.step_rule`'s Adam; after each step the decoder columns are put
+:func:`~ufldl_sae.beyond.steps.adam_step`, its step size decayed linearly to 0 over the last
+``decay_fraction`` of the steps (as Gao et al. and Anthropic train: the last steps average
+out the minibatch noise instead of adding to it); after each step the decoder columns are put
 back on the unit sphere where the architecture asks for it, their gradient projected first
 (:mod:`~ufldl_sae.beyond.saes.decoder`).
 """
@@ -23,7 +25,7 @@ from ...backend import array_namespace, device_of, from_host, get_dtype
 from ...params import as_rng, unpack
 from ...validation import check_int, check_real
 from ..deep import autoencoder_cost
-from ..steps import step_rule
+from ..steps import adam_step
 from .core import encoder_pass, gate_of, reconstruct
 from .decoder import DeadLatents, normalize_decoder, project_decoder_gradient
 from .jumprelu import DEFAULT_BANDWIDTH, jumprelu_cost
@@ -64,6 +66,7 @@ class SaeOptions:
     epochs: int = 20
     batch_size: int = 1024
     learning_rate: float = 1e-3
+    decay_fraction: float = 0.2
     unit_norm_decoder: bool | None = None  # None: yes for topk, batchtopk, jumprelu
     seed: int = 0
     dtype: str = "float32"
@@ -76,6 +79,7 @@ class SaeOptions:
         for name in ("hidden_size", "k", "aux_k", "dead_after", "epochs", "batch_size"):
             check_int(name, getattr(self, name))
         check_real("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_real("decay_fraction", self.decay_fraction, low=0.0, high=1.0)
         if self.k > self.hidden_size:
             raise ValueError(f"k must be at most hidden_size={self.hidden_size}, got {self.k}")
 
@@ -196,7 +200,11 @@ def train_sae(
     if o.unit_norm:
         theta = normalize_decoder(theta, v, h)
     J = sae_objective(o, v)
-    step = step_rule("adam", theta, learning_rate=o.learning_rate)
+    m1, m2 = xp.zeros_like(theta), xp.zeros_like(theta)
+    steps_per_epoch = m // o.batch_size
+    if steps_per_epoch < 1:
+        raise ValueError(f"batch_size must be at most the {m} samples, got {o.batch_size}")
+    total_steps, t = o.epochs * steps_per_epoch, 0
     dead = DeadLatents(h, o.dead_after)
     aux = o.architecture in ("topk", "batchtopk") and o.aux_coefficient > 0
     history: list[dict[str, float]] = []
@@ -220,7 +228,9 @@ def train_sae(
                     grad = grad + g_aux
             if o.unit_norm:
                 grad = project_decoder_gradient(grad, theta, v, h)
-            theta = step(theta, grad)
+            t += 1
+            rate = o.learning_rate * _decay(t, total_steps, o.decay_fraction)
+            theta, m1, m2 = adam_step(theta, grad, m1, m2, t, rate)
             if o.unit_norm:
                 theta = normalize_decoder(theta, v, h)
             total += float(cost)
@@ -229,6 +239,13 @@ def train_sae(
     seconds = time.perf_counter() - start
     metrics = evaluate(theta, o, data if evaluate_on is None else evaluate_on, features=features)
     return SaeResult(theta, o, metrics, seconds, history)
+
+
+def _decay(t: int, total: int, fraction: float) -> float:
+    """The step-size factor at step ``t`` of ``total``: 1, then linear to 0 over the last
+    ``fraction`` of the steps (never exactly 0: the last step still moves)."""
+    tail = fraction * total
+    return 1.0 if tail <= 0 else min(1.0, (total - t + 1) / tail)
 
 
 def budget_curve(
