@@ -96,6 +96,15 @@ def test_topk_gradient_away_from_ties(cost, mask):
     assert max(report.values()) < THRESHOLD, report
 
 
+@pytest.mark.parametrize("k", [1, 5, 16, 17, 30])  # by passes of max up to 16, by sorting after
+def test_topk_mask_both_ways(k):
+    z = np.random.default_rng(k).standard_normal((40, 25))
+    kept = topk_mask(z, k)
+    expected = np.zeros_like(kept)
+    np.put_along_axis(expected, np.argsort(-z, axis=0)[:k], True, axis=0)
+    np.testing.assert_array_equal(kept, expected)
+
+
 def test_topk_keeps_exactly_k_per_example():
     z = np.random.default_rng(0).standard_normal((12, 7))
     kept = topk_mask(z, 4)
