@@ -54,9 +54,9 @@ class SaeOptions:
     architecture: str = "topk"
     hidden_size: int = 256
     k: int = 5
-    l1_coefficient: float = 0.05
+    l1_coefficient: float = 0.2
     weight_by_decoder_norm: bool = True
-    l0_coefficient: float = 0.005
+    l0_coefficient: float = 0.03
     bandwidth: float = DEFAULT_BANDWIDTH
     initial_threshold: float = 0.1
     kl: str = "kl=0.02:3"
