@@ -138,6 +138,11 @@ def test_toy_features_run_folder_from_the_cli(tmp_path, monkeypatch):
     assert not {"lambda_", "patch_size", "num_images", "penalties"} & set(config)
     for name in ("tradeoff", "feature_density", "decoder_directions"):
         assert (run / f"{name}.png").stat().st_size > 5000, name
+    for name in ("tradeoff", "feature_density", "decoder_directions"):
+        (run / f"{name}.png").unlink()
+    assert main(["show", str(run)]) == 0  # re-drawn from theta.npz and metrics.json
+    for name in ("tradeoff", "feature_density", "decoder_directions"):
+        assert (run / f"{name}.png").stat().st_size > 5000, name
 
 
 def test_toy_features_refuses_lbfgs(tmp_path):

@@ -369,6 +369,12 @@ def show_run(run: str | os.PathLike[str]) -> dict[str, Any]:
     metrics = folder.read_json("metrics.json")
     if not isinstance(metrics, dict):
         raise ValueError(f"{folder / 'metrics.json'} must hold a JSON object")
+    if config.data == "toy-features":
+        try:
+            _redraw_toy(folder, config, metrics)
+        finally:
+            folder.unlock()
+        return metrics
     data = prepare_data(config)
     model = model_for(config, max(config.max_iter, 1), 0)
     theta = folder.read_arrays("theta.npz").get("theta")
@@ -440,7 +446,8 @@ def train_toy_run(
         matched, _ = matched_cosines(decoder, toy.features)
         metrics = {
             "status": "finished", "architecture": config.architecture, **result.metrics,
-            "epochs": config.max_iter, "wall_time_s": round(result.seconds, 3),
+            "epochs": config.max_iter, "iterations": config.max_iter,
+            "wall_time_s": round(result.seconds, 3),
             "examples": int(toy.data.shape[1]), "hidden_size": config.hidden_size,
             "tradeoff": curve, "dtype": config.dtype, "versions": versions(),
         }  # fmt: skip
@@ -452,3 +459,19 @@ def train_toy_run(
         return metrics
     finally:
         folder.unlock()
+
+
+def _redraw_toy(folder: RunFolder, config: RunConfig, metrics: dict[str, Any]) -> None:
+    """Re-draw a ``toy-features`` run's figures from ``theta.npz`` (which holds the true
+    features and their probabilities) and ``metrics.json`` (the trade-off curve)."""
+    from ..beyond.saes.metrics import matched_cosines
+
+    arrays = folder.read_arrays("theta.npz")
+    theta, features = arrays.get("theta"), arrays.get("features")
+    if theta is None or features is None or "probabilities" not in arrays:
+        raise ValueError(f"{folder / 'theta.npz'} must hold theta, features and probabilities")
+    visible, hidden = features.shape[0], config.hidden_size
+    hv = hidden * visible
+    matched, _ = matched_cosines(theta[hv : 2 * hv].reshape(hidden, visible).T, features)
+    title = f"{config.architecture}, {hidden} latents"
+    draw_toy_figures(folder, title, metrics, metrics["tradeoff"], matched, arrays["probabilities"])

@@ -23,6 +23,7 @@ from typing import Any
 
 from ...backend import array_namespace, device_of, from_host, get_dtype
 from ...params import as_rng, unpack
+from ...tuning import tuned
 from ...validation import check_int, check_real
 from ..deep import autoencoder_cost
 from ..steps import adam_step
@@ -208,34 +209,35 @@ def train_sae(
     dead = DeadLatents(h, o.dead_after)
     aux = o.architecture in ("topk", "batchtopk") and o.aux_coefficient > 0
     history: list[dict[str, float]] = []
-    start = time.perf_counter()
-    for epoch in range(o.epochs):
-        order = rng.permutation(m)
-        total = 0.0
-        for first in range(0, m - o.batch_size + 1, o.batch_size):
-            idx = from_host(order[first : first + o.batch_size], xp, device=device_of(data))
-            x = xp.take(data, idx, axis=1)
-            out = J(theta, x)
-            cost, grad = out[0], out[1]
-            if len(out) == 4:
-                f, x_hat = out[2], out[3]
-                dead.update(f)
-                mask = from_host(dead.dead(), xp, device=device_of(data))
-                if aux and bool(xp.any(mask)):
-                    _, g_aux = auxk_cost(
-                        theta, v, h, x, x - x_hat, mask, o.aux_k, o.aux_coefficient
-                    )
-                    grad = grad + g_aux
-            if o.unit_norm:
-                grad = project_decoder_gradient(grad, theta, v, h)
-            t += 1
-            rate = o.learning_rate * _decay(t, total_steps, o.decay_fraction)
-            theta, m1, m2 = adam_step(theta, grad, m1, m2, t, rate)
-            if o.unit_norm:
-                theta = normalize_decoder(theta, v, h)
-            total += float(cost)
-        history.append({"epoch": epoch + 1, "cost": total / max(1, m // o.batch_size),
-                        "dead_fraction": dead.dead_fraction})  # fmt: skip
+    with tuned(v, h, o.batch_size, max_age=0):  # BLAS threads for the batch's products
+        start = time.perf_counter()
+        for epoch in range(o.epochs):
+            order = rng.permutation(m)
+            total = 0.0
+            for first in range(0, m - o.batch_size + 1, o.batch_size):
+                idx = from_host(order[first : first + o.batch_size], xp, device=device_of(data))
+                x = xp.take(data, idx, axis=1)
+                out = J(theta, x)
+                cost, grad = out[0], out[1]
+                if len(out) == 4:
+                    f, x_hat = out[2], out[3]
+                    dead.update(f)
+                    mask = from_host(dead.dead(), xp, device=device_of(data))
+                    if aux and bool(xp.any(mask)):
+                        _, g_aux = auxk_cost(
+                            theta, v, h, x, x - x_hat, mask, o.aux_k, o.aux_coefficient
+                        )
+                        grad = grad + g_aux
+                if o.unit_norm:
+                    grad = project_decoder_gradient(grad, theta, v, h)
+                t += 1
+                rate = o.learning_rate * _decay(t, total_steps, o.decay_fraction)
+                theta, m1, m2 = adam_step(theta, grad, m1, m2, t, rate)
+                if o.unit_norm:
+                    theta = normalize_decoder(theta, v, h)
+                total += float(cost)
+            history.append({"epoch": epoch + 1, "cost": total / max(1, m // o.batch_size),
+                            "dead_fraction": dead.dead_fraction})  # fmt: skip
     seconds = time.perf_counter() - start
     metrics = evaluate(theta, o, data if evaluate_on is None else evaluate_on, features=features)
     return SaeResult(theta, o, metrics, seconds, history)
