@@ -153,3 +153,17 @@ def test_toy_features_refuses_lbfgs(tmp_path):
     with pytest.raises(ValueError, match="solver must be 'adam'"):
         train_toy_run(config, tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("architecture", ["topk", "batchtopk", "relu-l1", "jumprelu"])
+def test_training_is_the_same_on_array_api_strict_off_the_default_device(toy, architecture):
+    """Written against the array API: the same epoch on array_api_strict, on a second
+    (fake) device where any implicit host copy fails, gives NumPy's theta."""
+    xs = pytest.importorskip("array_api_strict")
+    options = SaeOptions(architecture=architecture, k=3, epochs=1, dtype="float64", **SMALL)
+    ref = train_sae(toy.data[:, :1000], options)
+    got = train_sae(xs.asarray(toy.data[:, :1000], device=xs.Device("device1")), options)
+    assert got.theta.device == xs.Device("device1")
+    np.testing.assert_allclose(np.asarray(xs.asarray(got.theta, device=xs.Device("CPU_DEVICE"))),
+                               ref.theta, rtol=1e-9, atol=1e-12)  # fmt: skip
+    assert got.metrics["mse"] == pytest.approx(ref.metrics["mse"], rel=1e-9)

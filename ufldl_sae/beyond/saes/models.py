@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...backend import array_namespace
+from ...backend import array_namespace, device_of
 from ...validation import check_int, check_real
 from .core import (
     backward,
@@ -113,7 +113,9 @@ def relu_l1_cost(
         W2_extra = (l1_coefficient / m) * W2 * (totals / norms)[None, :]
     else:
         penalty = l1_coefficient * xp.sum(f) / m
-        delta_f_extra = xp.full((hidden_size, 1), l1_coefficient / m, dtype=f.dtype)
+        delta_f_extra = xp.full(
+            (hidden_size, 1), l1_coefficient / m, dtype=f.dtype, device=device_of(f)
+        )
         W2_extra = None
     cost = _half_mean_square(error, m) + penalty
     grads = backward(p, f, gate, error / m, delta_f_extra=delta_f_extra, W2_extra=W2_extra)

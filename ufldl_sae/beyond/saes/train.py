@@ -167,7 +167,7 @@ def evaluate(
     m = data.shape[1]
     size = m if options.architecture == "batchtopk" else batch
     for start in range(0, m, size):
-        x = data[:, start : start + size]
+        x = data[:, start : min(start + size, m)]  # the array API has no out-of-range stop
         f, x_hat = encode(theta, options, x)
         acc.add(x, x_hat, f)
     decoder = unpack(theta[: 2 * options.hidden_size * data.shape[0] + options.hidden_size
