@@ -56,6 +56,11 @@ def add_train(subparsers: Any) -> None:
         help="e.g. 'l2=3e-3,kl=0.1:3', 'l1w=0.01', 'l1a=1e-5', 'kl=0.05:0.1:sigmoid', 'none' "
         "(replaces --lambda, --sparsity-param and --beta)",
     )  # fmt: skip
+    p.add_argument(
+        "--architecture", choices=["notes", "relu-l1", "topk", "batchtopk", "jumprelu"],
+        help="toy-features preset: the sparse autoencoder (notes: sigmoid + KL; default topk)",
+    )  # fmt: skip
+    p.add_argument("--k", type=positive_int, help="topk/batchtopk: latents per sample (5)")
     p.add_argument("--solver", choices=["lbfgs", "adam", "sgd"])
     p.add_argument("--learning-rate", type=float, help="adam/sgd step size")
     p.add_argument("--batch-size", type=positive_int, help="adam/sgd examples per step")
@@ -110,7 +115,7 @@ _FIELDS = (
     "hidden_size", "sparsity_param", "lambda_", "beta", "max_iter", "patch_size", "num_patches",
     "num_images", "images", "mnist_dir", "data_home", "backend", "dtype", "seed",
     "checkpoint_every", "hidden_layer_sizes", "activation", "output_activation", "penalties",
-    "solver", "learning_rate", "batch_size", "test_examples",
+    "solver", "learning_rate", "batch_size", "test_examples", "architecture", "k",
 )  # fmt: skip
 
 
@@ -200,6 +205,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..runs import choose_run_dir, train_run
 
     config = _config_from(args)
+    if config.data == "toy-features":
+        return _train_toy(args, config)
     cost_function = None
     if config.cost_function:
         cost_function = _student_cost(config.cost_function)
@@ -221,6 +228,25 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(metrics["advice"] + (kept if metrics["iterations"] else ""), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_INTERRUPTED if metrics["interrupted"] else 0
+
+
+def _train_toy(args: argparse.Namespace, config: Any) -> int:
+    """The ``toy-features`` preset: a sparse autoencoder of ``--architecture`` on the toy with
+    known features (:func:`~ufldl_sae.runs.train.train_toy_run`); no resume, no --cost."""
+    from ..runs import choose_run_dir
+    from ..runs.train import train_toy_run
+
+    if args.resume or args.cost:
+        raise UsageError("--resume and --cost do not apply to the toy-features preset")
+    run = choose_run_dir(args.out, config.preset)
+    print(f"run folder: {run}", flush=True)
+    m = train_toy_run(config, run, verbose=max(args.progress_every, 0))
+    mcc = f", mcc {m['mcc']:.3f}" if "mcc" in m else ""
+    print(f"{m['architecture']}: l0 {m['l0']:.2f}, explained variance "
+          f"{m['explained_variance']:.3f}{mcc}, dead fraction {m['dead_fraction']:.3f}, "
+          f"{m['epochs']} epochs in {m['wall_time_s']:.1f} s")  # fmt: skip
+    print(f"figures and files in {run}/")
+    return 0
 
 
 def _training_data(config: Any) -> np.ndarray:

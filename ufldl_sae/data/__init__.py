@@ -9,7 +9,10 @@ One module per concept:
   ``sampleIMAGES.m`` does (:func:`sample_images`, :func:`normalize_data`);
 * :mod:`~ufldl_sae.data.mnist`: MNIST read as the course's ``loadMNISTImages.m`` (784 x N doubles
   in [0, 1], one image per column, flattened column-major), downloaded once and checked against
-  the published SHA-256 (:func:`fetch_mnist`, :func:`verify_mnist_folder`).
+  the published SHA-256 (:func:`fetch_mnist`, :func:`verify_mnist_folder`);
+* :mod:`~ufldl_sae.data.toy_features`: synthetic activations with known features in
+  superposition, for the sparse autoencoders of :mod:`ufldl_sae.beyond.saes`
+  (:func:`toy_features`).
 
 Everything works on host NumPy arrays and returns float64 NumPy arrays: move the result to a
 device once, before training. This layer stands on :mod:`ufldl_sae.validation` and
@@ -41,6 +44,7 @@ from .natural_images import (
     whitening_filter,
 )
 from .patches import normalize_data, sample_images
+from .toy_features import ToyFeatures, toy_feature_probabilities, toy_features
 
 __all__ = [
     "MNIST_FILES",
@@ -48,6 +52,7 @@ __all__ = [
     "MNIST_SIZES",
     "NATURAL_IMAGES_FILE",
     "MnistDownloadError",
+    "ToyFeatures",
     "fetch_mnist",
     "load_images_mat",
     "load_mnist",
@@ -59,6 +64,8 @@ __all__ = [
     "normalize_data",
     "sample_images",
     "standardize_images",
+    "toy_feature_probabilities",
+    "toy_features",
     "verify_mnist_folder",
     "whiten_images",
     "whitening_filter",

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PRESETS", "TUTORIAL_NOTES", "RunConfig", "check_record", "read_config"]
+__all__ = ["ARCHITECTURES", "PRESETS", "TUTORIAL_NOTES", "RunConfig", "check_record", "read_config"]
 
 #: The course's two exercises. ``patches``: the sparse autoencoder exercise (sampleIMAGES, 8x8
 #: patches of whitened natural images); ``mnist``: the vectorization exercise (first 10,000
@@ -93,7 +93,28 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_iter": 50,
         "test_examples": 2000,
     },
+    # Beyond the notes: the sparse autoencoders of interpretability research on data with known
+    # features (ufldl_sae.data.toy_features, ufldl_sae.beyond.saes); --architecture picks the
+    # model, max_iter counts epochs of minibatch Adam. The notes' model uses sparsity_param and
+    # beta as its KL target and weight.
+    "toy-features": {
+        "data": "toy-features",
+        "architecture": "topk",
+        "k": 5,
+        "hidden_size": 256,
+        "sparsity_param": 0.02,  # 5 of 256 units on average
+        "beta": 0.3,  # the course's 3 lets the KL term (summed over 256 units) drown the error
+        "solver": "adam",
+        "learning_rate": 2e-3,
+        "batch_size": 1024,
+        "max_iter": 6,
+        "dtype": "float32",
+    },
 }
+
+#: The architectures of the ``toy-features`` preset (``notes``: the notes' sigmoid + KL model
+#: with a linear decoder).
+ARCHITECTURES = ("notes", "relu-l1", "topk", "batchtopk", "jumprelu")
 
 #: What each tutorial preset reproduces, and where it leaves the notes (``train --help``,
 #: the README and ``metrics.json`` quote it).
@@ -146,6 +167,9 @@ class RunConfig:
     learning_rate: float = 1e-3
     batch_size: int = 256
     test_examples: int = 0
+    architecture: str = "notes"
+    k: int = 5
+    toy_samples: int = 100_000
     extra: dict[str, Any] = field(default_factory=dict)
     cost_sha256: str | None = None
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -164,13 +188,18 @@ class RunConfig:
         ``penalties`` replaces the notes' ``lambda_``, ``sparsity_param`` and ``beta``;
         ``hidden_layer_sizes`` replaces ``hidden_size``; the data source decides between the
         patch settings and the MNIST ones (``whitened`` only matters for the embedded images);
-        the step size and batch only exist for the minibatch solvers; ``extra`` when empty.
+        the step size and batch only exist for the minibatch solvers; ``extra`` when empty;
+        ``architecture``, ``k`` and ``toy_samples`` only for the ``toy-features`` data.
         """
         unused: set[str] = set()
         if self.penalties is not None:
             unused |= {"lambda_", "sparsity_param", "beta"}
         if self.hidden_layer_sizes is not None:
             unused.add("hidden_size")
+        if self.data == "toy-features":
+            unused |= self._toy_unused()
+        else:
+            unused |= {"architecture", "k", "toy_samples"}
         if self.data == "patches":
             unused |= {"num_images", "mnist_dir", "data_home"}
             if self.images:
@@ -185,6 +214,19 @@ class RunConfig:
             unused.add("cost_sha256")
         if not self.changes:
             unused.add("changes")
+        return unused
+
+    def _toy_unused(self) -> set[str]:
+        """What a ``toy-features`` run ignores: the images, MNIST, the notes' weight decay and
+        the deep/activation settings; ``k`` outside TopK. ``sparsity_param`` and ``beta``
+        (the notes' architecture's KL target and weight) stay recorded for every architecture,
+        so that the estimator :func:`~ufldl_sae.runs.train.model_for` builds from a record is
+        the one it builds from the config."""
+        unused = {"num_images", "mnist_dir", "data_home", "lambda_", "hidden_layer_sizes",
+                  "activation", "output_activation", "penalties", "test_examples",
+                  "checkpoint_every", "cost_function"}  # fmt: skip
+        if self.architecture not in ("topk", "batchtopk"):
+            unused.add("k")
         return unused
 
     def record(self) -> dict[str, Any]:
@@ -212,7 +254,8 @@ class RunConfig:
 _ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "preset": tuple(PRESETS),
-    "data": ("patches", "mnist"),
+    "data": ("patches", "mnist", "toy-features"),
+    "architecture": ARCHITECTURES,
     "backend": ("numpy", "cupy", "array_api_strict"),
     "dtype": ("float64", "float32"),
     "activation": _ACTIVATIONS,
@@ -221,7 +264,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 #: Integer fields and their least value.
 _INTS = {"hidden_size": 1, "max_iter": 1, "patch_size": 1, "num_patches": 1, "num_images": 1,
-         "seed": 0, "checkpoint_every": 1, "batch_size": 1, "test_examples": 0}  # fmt: skip
+         "seed": 0, "checkpoint_every": 1, "batch_size": 1, "test_examples": 0,
+         "k": 1, "toy_samples": 1}  # fmt: skip
 #: Real fields: (low, high, low open, high open).
 _REALS = {"sparsity_param": (0.0, 1.0, True, True), "lambda_": (0.0, None, False, False),
           "beta": (0.0, None, False, False), "learning_rate": (0.0, None, True, False)}  # fmt: skip

@@ -3,8 +3,9 @@
 ``weights.png`` (the W1 filters, when the input is a square image), ``loss.png`` (the cost and
 its terms from ``history.csv`` and ``terms.csv``), ``reconstructions.png`` and
 ``activations.png``; with held-out data also the tutorials' ``codes.png``, ``codes_pca.png``
-and ``errors.png``. Each is written through :class:`~ufldl_sae.runs.folder.RunFolder`, so a
-figure on disk is always complete.
+and ``errors.png``; a ``toy-features`` run draws its own three (:func:`draw_toy_figures`):
+``tradeoff.png``, ``feature_density.png`` and ``decoder_directions.png``. Each is written
+through :class:`~ufldl_sae.runs.folder.RunFolder`, so a figure on disk is always complete.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import os
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from ..estimator import SparseAutoencoder
 from ..plots import codes as tutorial_plots
 from ..plots import network as visualize
+from ..plots.figure import PLOT_FIGSIZE, add_caption, save_figure
 from .config import RunConfig
 from .folder import RunFolder
 
-__all__ = ["draw_figures", "held_out_errors"]
+__all__ = ["draw_figures", "draw_toy_figures", "held_out_errors"]
 
 
 def draw_figures(
@@ -119,3 +122,68 @@ def _draw_test_figures(
 
 def _is_square(n: int) -> bool:
     return int(round(n**0.5)) ** 2 == n
+
+
+def draw_toy_figures(
+    run: RunFolder | str | os.PathLike[str],
+    title: str,
+    metrics: dict[str, Any],
+    curve: list[dict[str, float]],
+    matched: np.ndarray,
+    probabilities: np.ndarray,
+) -> None:
+    """The figures of a ``toy-features`` run: the L0 / explained-variance trade-off
+    (``curve``, :func:`~ufldl_sae.beyond.saes.train.budget_curve`), the feature-density
+    histogram (``metrics["feature_density"]``) and each true feature's \\|cosine\\| with
+    the decoder column matched to it (``matched``) against its firing probability."""
+    folder = run if isinstance(run, RunFolder) else RunFolder(run)
+    folder.write("tradeoff.png", lambda p: _tradeoff(p, title, metrics, curve))
+    folder.write("feature_density.png", lambda p: _density(p, title, metrics))
+    folder.write("decoder_directions.png", lambda p: _directions(p, title, matched, probabilities))
+
+
+def _tradeoff(path: Any, title: str, metrics: dict[str, Any], curve: list[dict[str, float]]) -> Any:
+    fig = Figure(figsize=PLOT_FIGSIZE, layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot([c["l0"] for c in curve], [c["explained_variance"] for c in curve], "o-",
+            label="the model's code cut to its b largest")  # fmt: skip
+    ax.plot([metrics["l0"]], [metrics["explained_variance"]], "r*", markersize=14,
+            label="the model as trained")  # fmt: skip
+    ax.set(xlabel="l0 (latents firing per sample)", ylabel="explained variance",
+           title=f"L0 / explained variance, {title}")  # fmt: skip
+    ax.legend(loc="lower right")
+    add_caption(fig, "Up and to the left is better: fewer latents for the same variance. "
+                "The true data have about 5 features active per sample.")  # fmt: skip
+    return save_figure(fig, path)
+
+
+def _density(path: Any, title: str, metrics: dict[str, Any]) -> Any:
+    density = metrics["feature_density"]
+    fig = Figure(figsize=PLOT_FIGSIZE, layout="constrained")
+    ax = fig.add_subplot()
+    edges, counts = density["log10_frequency_edges"], density["counts"]
+    if counts:
+        ax.stairs(counts, edges, fill=True)
+    ax.set(xlabel="log10 firing frequency", ylabel="latents",
+           title=f"feature density, {title}")  # fmt: skip
+    add_caption(
+        fig,
+        f"{density['never_fired']} latents never fired (dead). The true features "
+        "fire with Zipf-distributed probabilities, from about 0.16 down to 0.01.",
+    )
+    return save_figure(fig, path)
+
+
+def _directions(path: Any, title: str, matched: np.ndarray, probabilities: np.ndarray) -> Any:
+    fig = Figure(figsize=PLOT_FIGSIZE, layout="constrained")
+    ax = fig.add_subplot()
+    ax.semilogx(probabilities, matched, ".")
+    ax.set(
+        xlabel="true feature's firing probability",
+        ylabel="|cos| with matched latent",
+        ylim=(0, 1.02),
+        title=f"decoder directions against the true ones, {title}",
+    )
+    add_caption(fig, f"Each dot is a true feature; mcc = {float(np.mean(matched)):.3f} "
+                "(Hungarian matching). Rare features are the hardest to recover.")  # fmt: skip
+    return save_figure(fig, path)

@@ -19,7 +19,7 @@ from ..estimator import SparseAutoencoder
 from ..estimator.training import device_columns
 from ..optimize import IterationRecord, NonFiniteError
 from .config import TUTORIAL_NOTES, RunConfig, read_config
-from .figures import draw_figures, held_out_errors
+from .figures import draw_figures, draw_toy_figures, held_out_errors
 from .folder import RunFolder, versions
 from .inputs import prepare_data, prepare_test_data
 from .preflight import check_memory, check_test_examples, estimate_memory
@@ -34,6 +34,7 @@ __all__ = [
     "model_for",
     "show_run",
     "train_run",
+    "train_toy_run",
     "write_results",
 ]
 
@@ -362,6 +363,12 @@ def show_run(run: str | os.PathLike[str]) -> dict[str, Any]:
     metrics = folder.read_json("metrics.json")
     if not isinstance(metrics, dict):
         raise ValueError(f"{folder / 'metrics.json'} must hold a JSON object")
+    if config.data == "toy-features":
+        try:
+            _redraw_toy(folder, config, metrics)
+        finally:
+            folder.unlock()
+        return metrics
     data = prepare_data(config)
     model = model_for(config, max(config.max_iter, 1), 0)
     theta = folder.read_arrays("theta.npz").get("theta")
@@ -378,3 +385,87 @@ def show_run(run: str | os.PathLike[str]) -> dict[str, Any]:
     finally:
         folder.unlock()
     return metrics
+
+
+#: The budgets of the trade-off curve of a ``toy-features`` run (latents kept per sample).
+TOY_BUDGETS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32)
+
+
+def train_toy_run(
+    config: RunConfig, run: str | os.PathLike[str], *, verbose: int = 1
+) -> dict[str, Any]:
+    """Train the ``toy-features`` run: ``config.architecture`` on the toy with known features.
+
+    The data are :func:`~ufldl_sae.data.toy_features` (``toy_samples`` samples, seeded by
+    ``seed``); the model and its minibatch Adam are :mod:`ufldl_sae.beyond.saes`
+    (``max_iter`` epochs). The folder gets ``config.json``, ``history.csv`` (cost and dead
+    fraction per epoch), ``theta.npz`` (with the true features), ``metrics.json`` (SAELens's
+    names: ``l0``, ``l1``, ``mse``, ``explained_variance``, ``cossim``, ``l2_ratio``,
+    ``dead_fraction``, ``feature_density``, ``mcc``, and the trade-off curve) and the figures
+    of :func:`~ufldl_sae.runs.figures.draw_toy_figures`.
+    """
+    from ..beyond.saes.metrics import matched_cosines
+    from ..beyond.saes.train import SaeOptions, budget_curve, train_sae
+    from ..data import toy_features
+
+    if config.solver != "adam":
+        raise ValueError(
+            f"solver must be 'adam' for the toy-features preset, got {config.solver!r}: TopK's "
+            "selection and JumpReLU's thresholds make the cost piecewise, which L-BFGS's line "
+            "search and curvature pairs assume away"
+        )
+    options = SaeOptions(
+        architecture=config.architecture, hidden_size=config.hidden_size, k=config.k,
+        kl=f"kl={config.sparsity_param!r}:{config.beta!r}", epochs=config.max_iter,
+        batch_size=config.batch_size, learning_rate=config.learning_rate, seed=config.seed,
+        dtype=config.dtype,
+    )  # fmt: skip
+    toy = toy_features(samples=config.toy_samples, rng=config.seed)
+    folder = RunFolder(run, config=config.record(), lock=True)
+    try:
+        if verbose:
+            print(f"training {config.architecture} on the toy ({toy.data.shape[1]} samples, "
+                  f"{toy.features.shape[1]} true features)", flush=True)  # fmt: skip
+        result = train_sae(toy.data, options, features=toy.features)
+        history = folder.log("history.csv", ("epoch", "cost", "dead_fraction"))
+        history.extend([h["epoch"], repr(h["cost"]), h["dead_fraction"]] for h in result.history)
+        history.close()
+        theta = np.asarray(result.theta, dtype=np.float64)
+        folder.write_arrays("theta.npz", theta=theta, features=toy.features,
+                            probabilities=toy.probabilities)  # fmt: skip
+        shown = toy.data[:, : min(20_000, toy.data.shape[1])].astype(theta.dtype)
+        curve = budget_curve(theta, options, shown, TOY_BUDGETS)
+        hv = config.hidden_size * toy.data.shape[0]  # W2(:) is column-major: columns in a row
+        decoder = theta[hv : 2 * hv].reshape(config.hidden_size, toy.data.shape[0]).T
+        matched, _ = matched_cosines(decoder, toy.features)
+        metrics = {
+            "status": "finished", "architecture": config.architecture, **result.metrics,
+            "epochs": config.max_iter, "iterations": config.max_iter,
+            "wall_time_s": round(result.seconds, 3),
+            "examples": int(toy.data.shape[1]), "hidden_size": config.hidden_size,
+            "tradeoff": curve, "dtype": config.dtype, "versions": versions(),
+        }  # fmt: skip
+        if config.architecture in ("topk", "batchtopk"):
+            metrics["k"] = config.k
+        folder.write_json("metrics.json", metrics)
+        title = f"{config.architecture}, {config.hidden_size} latents"
+        draw_toy_figures(folder, title, metrics, curve, matched, toy.probabilities)
+        return metrics
+    finally:
+        folder.unlock()
+
+
+def _redraw_toy(folder: RunFolder, config: RunConfig, metrics: dict[str, Any]) -> None:
+    """Re-draw a ``toy-features`` run's figures from ``theta.npz`` (which holds the true
+    features and their probabilities) and ``metrics.json`` (the trade-off curve)."""
+    from ..beyond.saes.metrics import matched_cosines
+
+    arrays = folder.read_arrays("theta.npz")
+    theta, features = arrays.get("theta"), arrays.get("features")
+    if theta is None or features is None or "probabilities" not in arrays:
+        raise ValueError(f"{folder / 'theta.npz'} must hold theta, features and probabilities")
+    visible, hidden = features.shape[0], config.hidden_size
+    hv = hidden * visible
+    matched, _ = matched_cosines(theta[hv : 2 * hv].reshape(hidden, visible).T, features)
+    title = f"{config.architecture}, {hidden} latents"
+    draw_toy_figures(folder, title, metrics, metrics["tradeoff"], matched, arrays["probabilities"])
