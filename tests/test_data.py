@@ -539,7 +539,7 @@ def test_mnist_test_set_facts(mnist_dir):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", ["natural_images", "patches", "mnist"])
+@pytest.mark.parametrize("module", ["natural_images", "patches", "mnist", "toy_features"])
 def test_every_name_of_a_concept_module_is_the_package_s(module):
     """``from ufldl_sae.data import x`` keeps working and gives the module's own object."""
     package = importlib.import_module("ufldl_sae.data")
@@ -553,7 +553,7 @@ def test_every_name_of_a_concept_module_is_the_package_s(module):
 def test_the_package_exports_exactly_the_concept_modules_names():
     package = importlib.import_module("ufldl_sae.data")
     names = set()
-    for module in ("natural_images", "patches", "mnist"):
+    for module in ("natural_images", "patches", "mnist", "toy_features"):
         names |= set(importlib.import_module(f"ufldl_sae.data.{module}").__all__)
     assert set(package.__all__) == names - {"as_image_stack"}
     for name in package.__all__:  # defined in a concept module, not in the package __init__
