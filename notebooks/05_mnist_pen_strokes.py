@@ -127,8 +127,10 @@ assert np.allclose(by_hand, terms0, rtol=0.1)
 # The same `train_sparse_autoencoder` as for the patches, with the exercise's settings. One
 # evaluation does more arithmetic than on the patches by the ratio of the weight counts
 # (printed below), for the same 10,000 examples, so this is the long run of the series; the
-# cell prints its time. The `callback` keeps the three terms after the first twenty
-# iterations and every tenth after (each an extra forward pass), for the curve below.
+# cell prints its time, which depends on the machine and its load (notebook 7 times the same
+# run on one BLAS thread, without this cell's extra forward passes). The `callback` keeps the
+# three terms after the first twenty iterations and every tenth after (each an extra forward
+# pass), for the curve below.
 
 # %%
 print(f"weights: {visible_size * hidden_size:,} per layer here, {64 * 25:,} on the patches "
