@@ -13,6 +13,7 @@ import numpy as np
 
 from ufldl_sae import (initialize_parameters, sparse_autoencoder_cost,
                        sparse_autoencoder_cost_terms, train_sparse_autoencoder, unpack)
+from ufldl_sae.coursework.notebook_exercises import check_step
 from ufldl_sae.data import load_natural_images, normalize_data, sample_images
 from ufldl_sae.model import forward, kl_divergence
 from ufldl_sae.optimize import ProgressPrinter
@@ -116,6 +117,10 @@ show_mosaic(patches[:, :100], "100 normalized 8x8 patches", normalize=False)
 #   \sigma(W^{(1)}\bar x)_j$, captures that.
 # * **reconstruction.** Likewise the outputs start near $a^{(3)}(\bar x)$, so the term is
 #   about $\frac{1}{2}\cdot\frac{1}{m}\sum_i \lVert a^{(3)}(\bar x) - x^{(i)}\rVert^2$.
+#
+# **Your turn.** The cell computes $a^{(2)}(\bar x)$ as `a2_bar` (25 x 1); write the sparsity
+# estimate from it. The check cell below names the slip, as in notebooks 1 to 3, and then
+# sets the three estimates beside the exact terms.
 
 # %%
 theta0 = initialize_parameters(hidden_size, visible_size, rng=0)
@@ -124,9 +129,17 @@ terms0 = sparse_autoencoder_cost_terms(theta0, *args, patches)
 r = np.sqrt(6) / np.sqrt(visible_size + hidden_size + 1)
 x_bar = patches.mean(axis=1, keepdims=True)  # the average patch, (64, 1)
 a2_bar, a3_bar = forward(*unpack(theta0, visible_size, hidden_size), x_bar)  # (25, 1), (64, 1)
+# YOUR TURN: the sparsity estimate, beta * sum_j KL(rho || a2_bar_j) (a2_bar_j for rho_hat_j).
+# BLANK: sparsity_by_hand = ...
+kl_bar = rho * np.log(rho / a2_bar) + (1 - rho) * np.log((1 - rho) / (1 - a2_bar))  # (25, 1)
+sparsity_by_hand = beta * np.sum(kl_bar)
+# END YOUR TURN
+
+# %%
+print(check_step("sparsity", sparsity_by_hand, rho=rho, rho_hat=a2_bar, beta=beta))
 by_hand = (0.5 * np.mean(np.sum((a3_bar - patches) ** 2, axis=0)),
            lambda_ / 2 * 2 * visible_size * hidden_size * r**2 / 3,
-           beta * float(np.sum(kl_divergence(rho, a2_bar))))
+           float(sparsity_by_hand))
 print(f"{'term':<15} {'by hand':>9} {'J(theta0)':>10} {'share of J':>11}")
 for name, hand, exact in zip(("reconstruction", "weight decay", "sparsity"), by_hand, terms0):
     print(f"{name:<15} {hand:9.4f} {exact:10.4f} {100 * exact / terms0.total:10.1f}%")

@@ -153,6 +153,8 @@ WRONG_LINES = [
     ("02", "delta3 = ...", "delta3 = (data - a3) * a3 * (1 - a3)", "delta3-sign"),
     ("03", "numgrad = ...", "numgrad = np.array([(h(x + epsilon * e)[0] - h(x)[0]) / epsilon "
      "for e in np.eye(x.size)])", "one-sided"),
+    ("04", "sparsity_by_hand = ...", "sparsity_by_hand = beta * np.sum(rho * np.log(rho / a2_bar))",
+     "kl-second-term-missing"),
 ]
 
 

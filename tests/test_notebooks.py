@@ -109,6 +109,7 @@ def check_04(nb: nbformat.NotebookNode, text: str) -> None:
     assert _number(r"final cost ([0-9.]+) =", text) < 1.0
     assert _number(r"sparsity\s+[0-9.]+\s+[0-9.]+\s+([0-9.]+)%", text) > 90  # of J(theta0)
     assert "J fell from" in text and "100 units, rho 0.01" in text  # the curve, the sweep
+    assert text.count(": correct") == 1  # the exercise: the sparsity term at theta0
 
 
 def check_05(nb: nbformat.NotebookNode, text: str) -> None:

@@ -1,6 +1,6 @@
 r"""The notebooks' exercises: one step of the notes at a time, checked, with the slip named.
 
-Notebooks 1 to 3 hold "your turn" cells. In the notebook sources (``notebooks/0N_name.py``) each
+Notebooks 1 to 4 hold "your turn" cells. In the notebook sources (``notebooks/0N_name.py``) each
 is marked like this::
 
     # YOUR TURN: a2, the hidden activations: the sigmoid of z2, elementwise.
