@@ -7,17 +7,25 @@
 # cost $J_{sparse}$). Every function used here comes from the `ufldl_sae` package; the notebook
 # recomputes each step with plain NumPy beside it, so you can see that the package does
 # nothing more than the equations.
+#
+# Four cells are left to you: **your turn** cells, each one step of the notes, with a check
+# cell right below that runs `check_step` (from `ufldl_sae.coursework.notebook_exercises`) on
+# what you wrote and names the slip if there is one. This copy shows them solved; the
+# student's copy (written by `write_student_notebooks` from the same module; the notebooks'
+# README says how) has a blank `...` in their place, and the solutions in a separate file. Questions to check your
+# understanding, with answers, close the notebook.
 
 # %%
 import numpy as np
 
 from ufldl_sae import pack, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
+from ufldl_sae.coursework.notebook_exercises import check_step
 from ufldl_sae.model import forward, kl_divergence, sigmoid, sparsity_cost
 
 np.set_printoptions(precision=4, suppress=True)
 import matplotlib.pyplot as plt
 
-plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "figure.figsize": (5, 3.2)})
+plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "figure.figsize": (5, 3.2)})
 
 # %% [markdown]
 # ## A 4-3-4 network with round numbers
@@ -68,11 +76,25 @@ print(f"a2[0] = f(z2[0]) = 1 / (1 + exp({-z:.4f})) = {1 / (1 + np.exp(-z)):.6f}"
 #
 # Stacking the examples as columns turns the per-example equations into matrix products: one
 # column of `z2` per example. The bias is added to every column (`b1[:, None]` broadcasts a
-# column vector). The last lines check the package's `forward` against these four lines.
+# column vector).
+#
+# **Your turn (1 of 4).** Write `a2` from `z2`: the sigmoid $f(z) = 1/(1 + e^{-z})$ applied
+# to every entry, with NumPy only (`np.exp`).
 
 # %%
 z2 = W1 @ data + b1[:, None]  # (hidden, m)
-a2 = sigmoid(z2)  # (hidden, m)
+# YOUR TURN: a2, the hidden activations: f(z2) with the sigmoid f, elementwise.
+# BLANK: a2 = ...
+a2 = 1 / (1 + np.exp(-z2))  # (hidden, m)
+# END YOUR TURN
+
+# %%
+print(check_step("a2", a2, z2=z2))
+
+# %% [markdown]
+# The rest of the pass, and the package's `forward` checked against these four lines:
+
+# %%
 z3 = W2 @ a2 + b2[:, None]  # (visible, m)
 a3 = sigmoid(z3)  # (visible, m)
 for name, value in [("z2", z2), ("a2", a2), ("z3", z3), ("a3", a3)]:
@@ -100,19 +122,67 @@ print("ufldl_sae.model.forward gives the same a2 and a3")
 # The weight decay covers the weights only, never the biases. The settings are those of the
 # course's vectorization exercise (MNIST): $\lambda = 3\cdot 10^{-3}$, $\rho = 0.1$,
 # $\beta = 3$.
+#
+# **Your turn (2 of 4).** The reconstruction term: half the squared error of each example,
+# summed over the outputs, averaged over the $m$ examples.
 
 # %%
 lambda_, rho, beta = 3e-3, 0.1, 3.0
-
+# YOUR TURN: the reconstruction term, (1/m) sum_i (1/2) ||a3(x_i) - x_i||^2.
+# BLANK: reconstruction = ...
 reconstruction = np.sum((a3 - data) ** 2) / (2 * m)
-weight_decay = lambda_ / 2 * (np.sum(W1**2) + np.sum(W2**2))
-rho_hat = a2.mean(axis=1)  # (hidden,): one average per hidden unit, over all m examples
-kl = rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))
-sparsity = beta * kl.sum()
+# END YOUR TURN
 
+# %%
+print(check_step("reconstruction", reconstruction, a3=a3, data=data))
+
+# %% [markdown]
+# **Your turn (3 of 4).** $\hat\rho$: one number per hidden unit, its activation averaged
+# over the examples. Mind the axis: `a2` is hidden x m.
+
+# %%
+# YOUR TURN: rho_hat, the average activation of each hidden unit over the m examples.
+# BLANK: rho_hat = ...
+rho_hat = a2.mean(axis=1)  # (hidden,)
+# END YOUR TURN
+
+# %%
+print(check_step("rho_hat", rho_hat, a2=a2))
+
+# %% [markdown]
+# **Your turn (4 of 4).** The sparsity term, $\beta\sum_j \mathrm{KL}(\rho\,\|\,\hat\rho_j)$,
+# with the KL divergence written out (`np.log`).
+
+# %%
+# YOUR TURN: the sparsity term, beta * sum_j KL(rho || rho_hat_j).
+# BLANK: sparsity = ...
+kl = rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))  # (hidden,)
+sparsity = beta * kl.sum()
+# END YOUR TURN
+
+# %%
+print(check_step("sparsity", sparsity, rho=rho, rho_hat=rho_hat, beta=beta))
+
+# %% [markdown]
+# With the weight decay, that is the whole cost. The cell prints each term and its share of
+# the sum.
+
+# %%
+weight_decay = lambda_ / 2 * (np.sum(W1**2) + np.sum(W2**2))
+total = reconstruction + weight_decay + sparsity
 print(f"reconstruction  {reconstruction:.12f}")
 print(f"weight decay    {weight_decay:.12f}")
 print(f"sparsity        {sparsity:.12f}   (rho_hat = {rho_hat})")
+for name, value in [("reconstruction", reconstruction), ("weight decay", weight_decay),
+                    ("sparsity", sparsity)]:
+    print(f"{name:<15} {100 * value / total:5.1f}% of J")
+
+# %% [markdown]
+# The sparsity term is almost all of $J$ here (its share is printed): every $\hat\rho_j$ is
+# near 0.5, five times the target $\rho = 0.1$, which is what a network with small weights
+# and zero-mean biases gives (each $z^{(2)}$ near 0, each $a^{(2)}$ near $\sigma(0) = 0.5$).
+# The same holds at the start of every training run (notebooks 4 and 5 compute it), which is
+# why the cost first falls by pushing the hidden units down to $\rho$.
 
 # %% [markdown]
 # The package takes the parameters as one vector, in the course's layout
@@ -125,7 +195,6 @@ theta = pack(W1, W2, b1, b2)
 assert np.array_equal(theta[:hidden_size], W1[:, 0])  # column-major: W1's first column first
 cost, grad = sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, rho, beta, data)
 
-total = reconstruction + weight_decay + sparsity
 print(f"sum of the three terms   {total:.12f}")
 print(f"sparse_autoencoder_cost  {float(cost):.12f}")
 assert abs(total - float(cost)) < 1e-12
@@ -186,3 +255,19 @@ print(f"rho_hat with {m + 1} examples: {a2_more.mean(axis=1)}")
 # * $\hat\rho$ is a per-unit average over **all** examples, which is why the sparse autoencoder
 #   needs a full-batch forward pass before its backward pass. Notebook 2 derives that backward
 #   pass.
+#
+# ## Check your understanding
+#
+# 1. `a2` is hidden x m. What does `a2.mean(axis=0)` compute, and why is it not $\hat\rho$?
+#    *Answer: one mean per example, over the hidden units; $\hat\rho_j$ averages one unit
+#    over the examples, `axis=1`.*
+# 2. Why does the weight decay sum only $W^{(1)}$ and $W^{(2)}$?
+#    *Answer: the notes define it over the weights only (they remark that decaying the biases
+#    too usually makes little difference to the trained network); the gradient must match the
+#    cost you wrote, so a bias decayed in one and not the other is a bug (notebook 3, bug 3).*
+# 3. If every hidden unit had $\hat\rho_j = \rho$, what would the sparsity term be?
+#    *Answer: zero, since $\mathrm{KL}(\rho\,\|\,\rho) = 0$; it is never negative.*
+# 4. Why can the reconstruction term be accumulated one example at a time and the sparsity
+#    term not?
+#    *Answer: the first is an average of per-example numbers; the second applies KL to an
+#    average, and KL of an average is not the average of the KLs (the last cell).*

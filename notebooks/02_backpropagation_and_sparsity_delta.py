@@ -5,17 +5,22 @@
 # algorithm*, with the change that the section *Autoencoders and sparsity* makes to
 # $\delta^{(2)}$. We reuse the 4-3-4 network of notebook 1, and at the end compare every
 # gradient with the package's `sparse_autoencoder_cost`.
+#
+# Four steps are yours to write ($\delta^{(3)}$, $\delta^{(2)}$, the gradient of $W^{(1)}$
+# and of $b^{(1)}$), each followed by a check cell that names the slip if there is one, as in
+# notebook 1; questions with answers close the notebook.
 
 # %%
 import numpy as np
 
-from ufldl_sae import pack, sparse_autoencoder_cost, unpack
+from ufldl_sae import pack, relative_difference, sparse_autoencoder_cost, unpack
+from ufldl_sae.coursework.notebook_exercises import check_step
 from ufldl_sae.model import forward, kl_divergence, sparsity_delta
 
 np.set_printoptions(precision=5, suppress=True)
 import matplotlib.pyplot as plt
 
-plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "figure.figsize": (5, 3.2)})
+plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "figure.figsize": (5, 3.2)})
 
 # %%
 W1 = np.array([[0.1, -0.2, 0.3, 0.0], [0.0, 0.1, -0.1, 0.2], [-0.3, 0.0, 0.1, 0.1]])  # (3, 4)
@@ -37,9 +42,17 @@ print("rho_hat =", rho_hat)
 # notes give $\delta^{(3)} = -(y - a^{(3)}) \bullet f'(z^{(3)})$. An autoencoder's target is
 # its input, $y = x$, so
 # $\delta^{(3)} = -(x - a^{(3)}) \bullet a^{(3)}(1 - a^{(3)})$, one column per example.
+#
+# **Your turn (1 of 4).** Write `delta3` from `a3` and `data`.
 
 # %%
+# YOUR TURN: delta3 = -(x - a3) .* f'(z3), with f'(z3) = a3 (1 - a3).
+# BLANK: delta3 = ...
 delta3 = -(data - a3) * a3 * (1 - a3)  # (visible, m)
+# END YOUR TURN
+
+# %%
+print(check_step("delta3", delta3, a3=a3, data=data))
 print(f"delta3 {delta3.shape} =\n{delta3}")
 
 # %% [markdown]
@@ -47,27 +60,87 @@ print(f"delta3 {delta3.shape} =\n{delta3}")
 #
 # Plain backpropagation sends $\delta^{(3)}$ back through $W^{(2)}$:
 # $\delta^{(2)} = \left((W^{(2)})^T\delta^{(3)}\right) \bullet f'(z^{(2)})$.
-# The sparsity penalty depends on $a^{(2)}$ through $\hat\rho_j$, so its derivative joins the
-# back-propagated error **inside the parentheses, before the product with $f'(z^{(2)})$**:
+# The sparse autoencoder's notes change it to
 #
 # $$\delta^{(2)}_i = \left(\sum_{j=1}^{s_3} W^{(2)}_{ji}\,\delta^{(3)}_j
 # + \beta\left(-\frac{\rho}{\hat\rho_i} + \frac{1-\rho}{1-\hat\rho_i}\right)\right)
-# f'(z^{(2)}_i).$$
+# f'(z^{(2)}_i),$$
 #
-# The added term, `sparsity_delta`, is one number per hidden unit: it is the same for every
+# with the sparsity term **inside the parentheses, before the product with $f'(z^{(2)})$**.
+# Why there, in three lines of the chain rule. Write $\delta^{(2)}(x^{(k)})$ for $m$ times the
+# derivative of $J$ with respect to $z^{(2)}_i(x^{(k)})$ (the notes' per-example delta; the
+# $\frac{1}{m}$ comes back when the gradients are averaged). The penalty reaches
+# $z^{(2)}_i(x^{(k)})$ along one path only: through $a^{(2)}_i(x^{(k)})$, then through the
+# average $\hat\rho_i$:
+#
+# $$\frac{\partial}{\partial z^{(2)}_i(x^{(k)})}\,\beta\sum_j\mathrm{KL}(\rho\,\|\,\hat\rho_j)
+# = \underbrace{\beta\,\mathrm{KL}'(\hat\rho_i)}_{\partial/\partial\hat\rho_i}
+# \cdot \underbrace{\frac{1}{m}}_{\partial\hat\rho_i/\partial a^{(2)}_i(x^{(k)})}
+# \cdot \underbrace{f'(z^{(2)}_i(x^{(k)}))}_{\partial a^{(2)}_i/\partial z^{(2)}_i},$$
+#
+# and the reconstruction term reaches it along the same last link:
+# $\frac{1}{m}\big((W^{(2)})^T\delta^{(3)}(x^{(k)})\big)_i\, f'(z^{(2)}_i(x^{(k)}))$. Both
+# end in the factor $\frac{1}{m}f'(z^{(2)}_i)$: the $\frac{1}{m}$ of $\hat\rho$ is the same
+# $\frac{1}{m}$ as the average of the reconstruction errors, and $f'$ is the derivative of
+# the one link they share. Factoring both out leaves the sum in the parentheses, times $f'$:
+# the formula above. The sparsity term is one number per hidden unit, the same for every
 # example (it depends on $\hat\rho$, not on $x$), so it is broadcast across the columns.
+#
+# > **Watch out.** Summaries of the notes that many students read, including widely copied
+# > blog posts, write the sparsity term *outside*:
+# > $\left((W^{(2)})^T\delta^{(3)}\right)\bullet f'(z^{(2)}) + \beta(\dots)$. That would be the
+# > derivative of a penalty that depended on $z^{(2)}$ directly, not through $a^{(2)}$: it
+# > drops the link $f'$ from the chain rule above. The cell after the exercise computes its
+# > gradient: it disagrees with the true one by far more than any gradient check allows, and
+# > notebook 3 plants it as bug 4 (`check_step` and the package's checker call it
+# > `sparsity-outside-derivative`).
+#
+# **Your turn (2 of 4).** Write `delta2`, with the sparsity term `sparse` computed for you
+# (one value per hidden unit; `sparse[:, None]` is a column that broadcasts over the
+# examples).
 
 # %%
 f_prime2 = a2 * (1 - a2)  # (hidden, m)
 delta2_plain = (W2.T @ delta3) * f_prime2  # (hidden, m), beta = 0
 sparse = sparsity_delta(rho, rho_hat, beta)  # (hidden,)
 assert np.all(rho_hat > rho) and np.all(sparse > 0)  # used in the text below
+# YOUR TURN: delta2 = (W2^T delta3 + sparse) .* f'(z2), the sparsity term inside.
+# BLANK: delta2 = ...
 delta2 = (W2.T @ delta3 + sparse[:, None]) * f_prime2  # (hidden, m)
+# END YOUR TURN
 
+# %%
+print(check_step("delta2", delta2, W2=W2, delta3=delta3, a2=a2, rho=rho, rho_hat=rho_hat,
+                 beta=beta))
 print("beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat)) =", sparse)
 print(f"delta2 without the sparsity term =\n{delta2_plain}")
 print(f"delta2 with it =\n{delta2}")
 assert np.allclose(delta2 - delta2_plain, sparse[:, None] * f_prime2)
+
+# %% [markdown]
+# The outside version, and how far its gradient lands from the true one: the relative
+# difference of the two full gradients (the figure a gradient check prints; it must be
+# below $10^{-9}$), and the same for the $W^{(1)}$ and $b^{(1)}$ blocks that $\delta^{(2)}$
+# feeds.
+
+# %%
+delta2_outside = (W2.T @ delta3) * f_prime2 + sparse[:, None]  # WRONG, for comparison
+
+
+def gradient_from(d2):
+    # the four gradient blocks from a delta2, as a theta-shaped vector (formulas below)
+    return pack(d2 @ data.T / m + lambda_ * W1, delta3 @ a2.T / m + lambda_ * W2,
+                d2.sum(axis=1) / m, delta3.sum(axis=1) / m)
+
+
+true_grad, outside_grad = gradient_from(delta2), gradient_from(delta2_outside)
+n1 = hidden_size * visible_size  # W1's entries come first in theta
+blocks = {"overall": slice(None), "W1": slice(0, n1),
+          "b1": slice(2 * n1, 2 * n1 + hidden_size)}
+for name, s in blocks.items():
+    print(f"outside version, {name:<7}: relative difference "
+          f"{relative_difference(outside_grad[s], true_grad[s]):.2e}")
+assert relative_difference(outside_grad, true_grad) > 1e-3
 
 # %% [markdown]
 # Every $\hat\rho_j$ above is larger than $\rho$ (the cell above prints them), so every
@@ -116,12 +189,23 @@ print(f"derivative at rho_hat = rho: {sparsity_delta(rho, np.array([rho]), 1.0)[
 # with $a^{(1)} = x$. The matrix product $\delta^{(l+1)}(a^{(l)})^T$ is the sum over
 # examples of the notes' per-example $\Delta W^{(l)} \mathrel{+}= \delta^{(l+1)}(a^{(l)})^T$;
 # the loop below checks that too. The biases get no weight decay.
+#
+# **Your turn (3 and 4 of 4).** Write the gradients of $W^{(1)}$ and $b^{(1)}$ (the other two
+# follow the same pattern and are given).
 
 # %%
+# YOUR TURN: W1grad = delta2 x^T / m + lambda W1 and b1grad = (1/m) sum_i delta2(x_i).
+# BLANK: W1grad = ...
+# BLANK: b1grad = ...
 W1grad = delta2 @ data.T / m + lambda_ * W1  # (hidden, visible)
-W2grad = delta3 @ a2.T / m + lambda_ * W2  # (visible, hidden)
 b1grad = delta2.sum(axis=1) / m  # (hidden,)
+# END YOUR TURN
+W2grad = delta3 @ a2.T / m + lambda_ * W2  # (visible, hidden)
 b2grad = delta3.sum(axis=1) / m  # (visible,)
+
+# %%
+print(check_step("W1grad", W1grad, delta2=delta2, data=data, W1=W1, lambda_=lambda_))
+print(check_step("b1grad", b1grad, delta2=delta2, data=data))
 
 # The notes' accumulation, one example at a time, gives the same W1 gradient:
 Delta_W1 = np.zeros_like(W1)
@@ -163,4 +247,26 @@ print("with beta = 0 the package's W1 gradient is the one built from delta2 with
 # * The sparsity term $\beta(-\rho/\hat\rho + (1-\rho)/(1-\hat\rho))$ is added to
 #   $(W^{(2)})^T\delta^{(3)}$ **before** the product with $f'(z^{(2)})$, one value per hidden
 #   unit shared by all examples.
+# * The chain rule puts it there: the penalty reaches $z^{(2)}$ only through $a^{(2)}$, so it
+#   shares the factor $f'(z^{(2)})$, and the $\frac{1}{m}$ of $\hat\rho$ is the same
+#   $\frac{1}{m}$ as the reconstruction's average. The version with the term outside has a
+#   gradient that fails any check (the figure printed above).
 # * The gradients are averages over examples, plus $\lambda W$ for the weights only.
+#
+# ## Check your understanding
+#
+# 1. Why is the sparsity term of $\delta^{(2)}$ the same in every column?
+#    *Answer: it depends on $\hat\rho$, one average per unit over all the examples, not on
+#    the example $x$.*
+# 2. Where would a $\frac{1}{m}$ inside the parentheses, next to $\beta(\dots)$, come from,
+#    and why is it wrong?
+#    *Answer: from $\partial\hat\rho/\partial a^{(2)} = \frac{1}{m}$, forgetting that the
+#    reconstruction term carries the same $\frac{1}{m}$; that $\frac{1}{m}$ is factored out of
+#    both and applied once, when the gradients are averaged.*
+# 3. Which gradient blocks does a mistake in $\delta^{(2)}$ reach, and which not?
+#    *Answer: $W^{(1)}$ and $b^{(1)}$, built from $\delta^{(2)}$; $W^{(2)}$ and $b^{(2)}$ use
+#    only $\delta^{(3)}$ and stay correct, which is how notebook 3's per-block check locates
+#    it.*
+# 4. With every $\hat\rho_j > \rho$, which way does a gradient step move $b^{(1)}$?
+#    *Answer: down: the sparsity term of $\delta^{(2)}$ is positive, so it adds a positive
+#    part to $\nabla_{b^{(1)}} J$ and the step $-\alpha\nabla J$ lowers the biases.*

@@ -13,11 +13,11 @@ import time
 
 import numpy as np
 
-from ufldl_sae import (initialize_parameters, sparse_autoencoder_cost_terms,
-                       train_sparse_autoencoder, unpack)
+from ufldl_sae import (initialize_parameters, sparse_autoencoder_cost,
+                       sparse_autoencoder_cost_terms, train_sparse_autoencoder, unpack)
 from ufldl_sae.tuning import blas_threads
 from ufldl_sae.data import fetch_mnist, load_mnist_images, verify_mnist_folder
-from ufldl_sae.model import forward, sigmoid
+from ufldl_sae.model import forward, kl_divergence, sigmoid
 from ufldl_sae.optimize import ProgressPrinter
 from ufldl_sae.plots.network import display_network
 
@@ -32,7 +32,7 @@ visible_size, hidden_size, rho, lambda_, beta = 784, 196, 0.1, 3e-3, 3.0
 print(f"{NUM_IMAGES} images, {MAX_ITER} iterations" + (" (quick mode)" if QUICK else ""))
 import matplotlib.pyplot as plt
 
-plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "figure.figsize": (5, 3.2)})
+plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "figure.figsize": (5, 3.2)})
 
 # %% [markdown]
 # ## The data
@@ -99,15 +99,53 @@ print(f"loop over examples {1000 * loop_s:.1f} ms, matrix products {1000 * batch
 # %% [markdown]
 # ## Training
 #
-# The same `train_sparse_autoencoder` as for the patches, with the exercise's settings. The
-# cost and gradient take about a hundred times more arithmetic per evaluation than the
-# patches' (784 x 196 weights and 10,000 examples, against 64 x 25 and 10,000), so this is
-# the long run of the series; the cell prints its time.
+# Before training, $J(\theta_0)$ by hand, as in notebook 4: the weight decay from
+# $E[w^2] = r^2/3$, the other two terms from the network evaluated on the average digit
+# $\bar x$.
 
 # %%
 args = (visible_size, hidden_size, lambda_, rho, beta)  # the course's order
+terms0 = sparse_autoencoder_cost_terms(theta0, *args, images)
+r = np.sqrt(6) / np.sqrt(visible_size + hidden_size + 1)
+x_bar = images.mean(axis=1, keepdims=True)  # the average digit, (784, 1)
+a2_bar, a3_bar = forward(W1, W2, b1, b2, x_bar)  # theta0's blocks; (196, 1), (784, 1)
+by_hand = (0.5 * np.mean(np.sum((a3_bar - images) ** 2, axis=0)),
+           lambda_ / 2 * 2 * visible_size * hidden_size * r**2 / 3,
+           beta * float(np.sum(kl_divergence(rho, a2_bar))))
+print(f"{'term':<15} {'by hand':>9} {'J(theta0)':>10} {'share of J':>11}")
+for name, hand, exact in zip(("reconstruction", "weight decay", "sparsity"), by_hand, terms0):
+    print(f"{name:<15} {hand:9.4f} {exact:10.4f} {100 * exact / terms0.total:10.1f}%")
+print(f"{'J':<15} {sum(by_hand):9.4f} {terms0.total:10.4f}")
+assert np.allclose(by_hand, terms0, rtol=0.1)
+
+# %% [markdown]
+# The estimates agree within 10% (asserted); here the sparsity term is a smaller share of
+# $J(\theta_0)$ than on the patches ($\rho$ is ten times larger, so $\mathrm{KL}(\rho\,\|\,0.5)$
+# is smaller) and the reconstruction term a larger one (784 pixels per digit, most of them 0,
+# against outputs near 0.5).
+#
+# The same `train_sparse_autoencoder` as for the patches, with the exercise's settings. One
+# evaluation does more arithmetic than on the patches by the ratio of the weight counts
+# (printed below), for the same 10,000 examples, so this is the long run of the series; the
+# cell prints its time, which depends on the machine and its load (notebook 7 times the same
+# run on one BLAS thread, without this cell's extra forward passes). The `callback` keeps the
+# three terms after the first twenty iterations and every tenth after (each an extra forward
+# pass), for the curve below.
+
+# %%
+print(f"weights: {visible_size * hidden_size:,} per layer here, {64 * 25:,} on the patches "
+      f"({visible_size * hidden_size / (64 * 25):.0f}x)")
+curve = [(0, *terms0)]
+
+
+def keep_terms(record, theta):
+    """The three terms after some of the iterations (an extra forward pass each)."""
+    if record.iteration <= 20 or record.iteration % 10 == 0 or record.iteration == MAX_ITER:
+        curve.append((record.iteration, *sparse_autoencoder_cost_terms(theta, *args, images)))
+
+
 result = train_sparse_autoencoder(theta0, *args, images, max_iter=MAX_ITER,
-                                  progress=ProgressPrinter(every=50))
+                                  progress=ProgressPrinter(every=50), callback=keep_terms)
 terms = sparse_autoencoder_cost_terms(result.theta, *args, images)
 print(f"\n{result.n_iter} iterations, {result.n_evals} evaluations, "
       f"{result.wall_time:.1f} s: {result.message}")
@@ -115,10 +153,24 @@ print(f"final cost {result.cost:.4f} = reconstruction {terms.reconstruction:.4f}
       f"weight decay {terms.weight_decay:.4f} + sparsity {terms.sparsity:.4f}")
 assert result.cost < result.history[0].cost
 
-fig, ax = plt.subplots()
-ax.semilogy([r.iteration for r in result.history], [r.cost for r in result.history])
-ax.set(title=r"$J_{sparse}$ on MNIST", xlabel="L-BFGS iteration", ylabel="cost (log scale)")
+curve = np.array(curve)  # columns: iteration, reconstruction, weight decay, sparsity
+fig, ax = plt.subplots(figsize=(6, 3.4))
+ax.semilogy(curve[:, 0], curve[:, 1:].sum(axis=1), color="black", label="J")
+for column, name in zip((1, 2, 3), ("reconstruction", "weight decay", "sparsity")):
+    ax.semilogy(curve[:, 0], curve[:, column], label=name)
+ax.set(title=r"$J_{sparse}$ and its terms on MNIST, from $\theta_0$",
+       xlabel="L-BFGS iteration", ylabel="cost (log scale)")
+ax.legend(fontsize=8)
 plt.show()
+for k in (0, 5, 20, int(curve[-1, 0])):
+    row = curve[curve[:, 0] == k][0]
+    print(f"iteration {k:3d}: reconstruction {row[1]:8.4f}, weight decay {row[2]:7.4f}, "
+          f"sparsity {row[3]:8.4f}")
+
+# %% [markdown]
+# The sparsity term falls first and furthest, as on the patches; the weight decay grows as the
+# weights take shape; the long tail of the run is the reconstruction term (the printed rows
+# give the figures).
 
 # %% [markdown]
 # ## The filters: pen strokes
@@ -153,7 +205,8 @@ plt.show()
 #
 # How close each unit's average activation $\hat\rho_j$ came to $\rho$, and how often units
 # fire: the share of activations above 0.1, and the number of units active on a typical
-# digit.
+# digit. The cell also splits the $b^{(1)}$ gradient into its reconstruction and sparsity
+# parts, as notebook 4 does, to show why the $\hat\rho_j$ end where they do.
 
 # %%
 rho_hat = a2.mean(axis=1)
@@ -162,6 +215,13 @@ print(f"rho = {rho}: rho_hat mean {rho_hat.mean():.4f}, min {rho_hat.min():.4f},
       f"max {rho_hat.max():.4f}")
 print(f"activations above 0.1: {100 * np.mean(a2 > 0.1):.1f}%; units above 0.5 per digit: "
       f"median {np.median(active_per_digit):.0f} of {hidden_size}")
+print(f"units with rho_hat above rho: {np.sum(rho_hat > rho)} of {hidden_size}")
+_, grad = sparse_autoencoder_cost(result.theta, *args, images)
+_, grad_rec = sparse_autoencoder_cost(result.theta, visible_size, hidden_size, lambda_, rho, 0.0,
+                                      images)
+pull_rec = unpack(grad_rec, visible_size, hidden_size)[2]  # (196,), reconstruction's part
+print(f"reconstruction part of dJ/db1 negative (wants the unit more active): "
+      f"{np.sum(pull_rec < 0)} of {hidden_size}")
 
 fig, ax = plt.subplots()
 ax.hist(rho_hat, bins=30, color="tab:blue")
@@ -176,5 +236,20 @@ plt.show()
 #
 # * The vectorized cost is the same code as for the patches, only larger; the loop-free form
 #   is what makes this run feasible.
-# * The 196 units learn pen strokes, and their average activations gather around $\rho$
-#   (the cells above print the figures).
+# * The 196 units learn pen strokes. Their average activations do not scatter around $\rho$:
+#   all of them end just above it (the report above prints how many and the range). The
+#   reconstruction term pulls each unit towards more activity, the penalty pulls back only
+#   once $\hat\rho_j > \rho$, where $\mathrm{KL}'$ is positive, so the balance lies above
+#   $\rho$ (notebook 4 shows the two pulls cancel there; notebook 7 compares with Adam).
+#
+# ## Check your understanding
+#
+# 1. Why is the loop over examples slower, when it does the same arithmetic?
+#    *Answer: each example costs two small matrix-vector products and a Python iteration;
+#    one matrix-matrix product over the batch lets BLAS reuse each weight for many examples
+#    from cache and pays the interpreter once.*
+# 2. If you doubled $\beta$, would the $\hat\rho_j$ move towards $\rho$ or away?
+#    *Answer: towards; the penalty's slope must balance the same reconstruction pull, and a
+#    larger $\beta$ reaches that slope closer to $\rho$ (notebook 4's sweep).*
+# 3. What would `reshape(28, 28)` without `order="F"` show?
+#    *Answer: each digit transposed, since `load_mnist_images` flattens column-major.*

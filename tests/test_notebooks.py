@@ -79,11 +79,16 @@ def check_01(nb: nbformat.NotebookNode, text: str) -> None:
     total = _number(r"sum of the three terms\s+([-0-9.e+]+)", text)
     cost = _number(r"sparse_autoencoder_cost\s+([-0-9.e+]+)", text)
     assert total == pytest.approx(cost, rel=0, abs=1e-12)
+    assert text.count(": correct") == 4  # the four exercises' checks, solved
+    assert _number(r"sparsity\s+([0-9.]+)% of J", text) > 90  # the prose's "almost all of J"
 
 
 def check_02(nb: nbformat.NotebookNode, text: str) -> None:
     for block in ("W1", "W2", "b1", "b2"):
         assert _number(rf"{block}: largest difference from the package ([-0-9.e+]+)", text) < 1e-12
+    assert text.count(": correct") == 4  # delta3, delta2, W1grad, b1grad
+    outside = _number(r"outside version, overall\s*: relative difference ([-0-9.e+]+)", text)
+    assert outside > 1e-3  # the "watch out" box: the outside version fails any check
 
 
 def check_03(nb: nbformat.NotebookNode, text: str) -> None:
@@ -91,7 +96,10 @@ def check_03(nb: nbformat.NotebookNode, text: str) -> None:
     assert quadratic < 1e-9
     assert quadratic == pytest.approx(2.1452e-12, rel=1e-3)  # the course's figure
     assert text.count("=> PASS") == 2  # float64 and float32 reports of the correct gradient
-    assert text.count("FAIL") >= 6  # each planted bug fails at least two rows
+    assert text.count("FAIL") >= 8  # each planted bug fails at least two rows
+    assert text.count(": correct") == 3  # the three exercises' checks, solved
+    assert _number(r"all terms, overall: ([0-9.]+)", text) > 0.1  # bug 4, outside f'
+    assert _number(r"bug 3, random biases\s+overall ([0-9.e+-]+)", text) > 1e-9
 
 
 def check_04(nb: nbformat.NotebookNode, text: str) -> None:
@@ -99,15 +107,22 @@ def check_04(nb: nbformat.NotebookNode, text: str) -> None:
     rho_hat = _number(r"mean rho_hat ([0-9.]+) \(target 0.01\)", text)
     assert 0.001 < rho_hat < 0.1  # sparse even after the short run
     assert _number(r"final cost ([0-9.]+) =", text) < 1.0
+    assert _number(r"sparsity\s+[0-9.]+\s+[0-9.]+\s+([0-9.]+)%", text) > 90  # of J(theta0)
+    assert "J fell from" in text and "100 units, rho 0.01" in text  # the curve, the sweep
+    assert text.count(": correct") == 1  # the exercise: the sparsity term at theta0
 
 
 def check_05(nb: nbformat.NotebookNode, text: str) -> None:
     assert "(quick mode)" in text
     assert _number(r"rho_hat mean ([0-9.]+)", text) < 0.5
+    hand, exact = (float(x) for x in re.search(r"\nJ\s+([0-9.]+)\s+([0-9.]+)", text).groups())
+    assert hand == pytest.approx(exact, rel=0.1)  # J(theta0) by hand
 
 
 def check_06(nb: nbformat.NotebookNode, text: str) -> None:
-    assert "CuPy skipped" in text or re.search(r"^cupy\s", text, re.MULTILINE)
+    assert re.search(r"CuPy skipped: CuPy (is not installed|.* found no usable GPU)", text) or (
+        re.search(r"^cupy\s", text, re.MULTILINE)
+    )  # says which of CuPy and the GPU is missing
     costs = re.findall(r"^(?:numpy|array_api_strict).*cost ([0-9.]+)$", text, re.MULTILINE)
     assert len(costs) >= 3 and len({float(c) for c in costs}) == 1
     assert "float32" in text and "float64" in text
