@@ -12,8 +12,8 @@
 # cell right below that runs `check_step` (from `ufldl_sae.coursework.notebook_exercises`) on
 # what you wrote and names the slip if there is one. This copy shows them solved; the
 # student's copy (written by `write_student_notebooks` from the same module; the notebooks'
-# README says how) has a blank `...` in their place, and the solutions in a separate file. Questions to check your
-# understanding, with answers, close the notebook.
+# README says how) has a blank `...` in their place, and the solutions in a separate file.
+# Questions to check your understanding, with answers, close the notebook.
 
 # %%
 import numpy as np

@@ -25,6 +25,7 @@ from ..coursework.exercise import EXERCISE_FILES, init_exercise
 from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT, quick_check_file
 from ..coursework.isolated import student_function
 from ..coursework.loader import StudentCodeError, load_student_function
+from ..coursework.notebook_exercises import write_student_notebooks
 from ..coursework.report import HINT_LEVELS, CheckReport, with_hints
 from ..coursework.sandbox import harden_grader
 from .types import memory_limit, positive_seconds
@@ -62,6 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="sparse-autoencoder",
         help="the sparse autoencoder on natural image patches (default), or its vectorized "
         "version on MNIST",
+    )
+    init.add_argument(
+        "--notebooks",
+        action="store_true",
+        help="also write the teaching notebooks with their exercises blanked, and "
+        "SOLUTIONS.md, into DIR/notebooks (needs the repository's notebooks/ folder)",
     )
     init.set_defaults(func=exercise_handler)
 
@@ -147,6 +154,8 @@ def exercise_handler(args: argparse.Namespace) -> int:
     """Write the starter files; list what was written and what was kept."""
     try:
         written, kept = init_exercise(args.dir, args.exercise)
+        if args.notebooks:
+            written = [*written, *write_student_notebooks(Path(args.dir) / "notebooks")]
     except (OSError, ValueError) as error:
         print(f"ufldl-sae exercise init: {error}", file=sys.stderr)
         return 2
