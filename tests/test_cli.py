@@ -69,6 +69,20 @@ def test_show_redraws_the_figures(finished, capsys):
     assert "finished: cost" in capsys.readouterr().out
 
 
+def test_show_redraws_a_gpu_run_on_a_machine_without_the_gpu(finished, tmp_path):
+    """``show`` reads theta on the host: the run's backend need not be installed here."""
+    import shutil
+
+    run = tmp_path / "gpu-run"
+    shutil.copytree(finished, run)
+    config = json.loads((run / "config.json").read_text())
+    config["backend"] = "cupy"
+    (run / "config.json").write_text(json.dumps(config))
+    (run / "weights.png").unlink()
+    assert main(["show", str(run)]) == 0
+    assert (run / "weights.png").is_file()
+
+
 def test_an_interrupted_run_keeps_its_theta_and_resumes(tmp_path, monkeypatch):
     run = tmp_path / "stopped"
     original = runs.Checkpointer.__call__

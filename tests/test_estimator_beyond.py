@@ -171,3 +171,17 @@ def test_minibatch_solvers_lower_the_cost_on_a_slice_of_mnist(mnist_dir, solver,
     end = model.cost_terms_.total
     assert end < 0.3 * start, (start, end)  # measured: 161.8 -> 35.3 (adam), 34.5 (sgd)
     assert model.loss_curve_[-1] < model.loss_curve_[0]
+
+
+def test_a_one_layer_generalization_exports_its_layers_not_the_notes_numbers(digits, tmp_path):
+    """tanh units: lambda_, sparsity_param and beta are not the numbers in force, so the .mat
+    holds the layer sizes and every block, as for a deep model."""
+    import scipy.io
+
+    model = SparseAutoencoder(hidden_size=4, activation="tanh", penalties="l2=1e-4",
+                              max_iter=3, random_state=0).fit(digits)  # fmt: skip
+    saved = scipy.io.loadmat(model.export_mat(tmp_path / "tanh.mat"))
+    assert "sparsityParam" not in saved and "beta" not in saved
+    assert saved["layerSizes"].ravel().tolist() == [36, 4, 36]
+    np.testing.assert_array_equal(saved["theta"].ravel(), model.theta_)
+

@@ -25,7 +25,6 @@ from .backend import array_namespace, device_of, to_host
 from .params import pack, theta_size, unpack
 from .tuning import tuned
 from .validation import check_cost_arguments, check_finite, check_matrix, check_theta
-from .validation import check_problem as check_problem  # re-exported: optimize.py, minibatch.py
 
 
 class SaturatedUnitsError(ValueError):

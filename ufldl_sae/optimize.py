@@ -31,11 +31,11 @@ import numpy as np
 import scipy.optimize
 
 from .backend import array_namespace, device_of, from_host, to_host, to_host_all
-from .model import check_problem, sparse_autoencoder_cost
+from .model import sparse_autoencoder_cost
 from .params import block_slices, theta_size
 from .results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
 from .tuning import tuned
-from .validation import check_int, check_real
+from .validation import check_int, check_problem, check_real
 
 HostObjective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 

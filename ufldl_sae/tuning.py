@@ -205,6 +205,9 @@ def tuned(
 # --- glibc's malloc ----------------------------------------------------------------------------
 
 _ALLOCATOR_TUNED = False
+#: Set when glibc could not be asked (no libc.so.6, or mallopt refused): not asked again, since
+#: every plain cost call passes through here.
+_ALLOCATOR_REFUSED = False
 
 
 def keep_freed_memory() -> bool:
@@ -218,20 +221,26 @@ def keep_freed_memory() -> bool:
     of one evaluation afterwards. Linux with glibc only (elsewhere nothing happens); set
     ``UFLDL_SAE_KEEP_FREED_MEMORY=0`` to leave malloc alone. Returns True when applied.
     """
-    global _ALLOCATOR_TUNED
+    global _ALLOCATOR_TUNED, _ALLOCATOR_REFUSED
     if _ALLOCATOR_TUNED:
         return True
-    if os.environ.get(_ENV_MALLOC, "1") == "0" or sys.platform != "linux":
+    if (
+        _ALLOCATOR_REFUSED
+        or os.environ.get(_ENV_MALLOC, "1") == "0"
+        or sys.platform != "linux"
+    ):
         return False
     import ctypes
 
     try:
         libc = ctypes.CDLL("libc.so.6")
-    except OSError:
+    except OSError:  # not glibc (musl, ...)
+        _ALLOCATOR_REFUSED = True
         return False
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's <malloc.h>
     one_gib = 1 << 30
     _ALLOCATOR_TUNED = bool(libc.mallopt(M_MMAP_THRESHOLD, one_gib)) and bool(
         libc.mallopt(M_TRIM_THRESHOLD, one_gib)
     )
+    _ALLOCATOR_REFUSED = not _ALLOCATOR_TUNED
     return _ALLOCATOR_TUNED

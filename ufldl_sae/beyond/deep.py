@@ -204,12 +204,14 @@ def _problem(
 
 def _penalized_forward(
     problem: _Problem, data: Any
-) -> tuple[list[Any], dict[str, Any], dict[int, Any]]:
-    """Forward pass, then each term of the cost (0-d arrays) and the activation penalties'
+) -> tuple[list[Any], Any, dict[str, Any], dict[int, Any]]:
+    """Forward pass, the output error ``a - x`` (formed once: the reconstruction term and the
+    output delta both use it), each term of the cost (0-d arrays) and the activation penalties'
     delta terms, summed per sparse layer: ``{l: term broadcastable to (size of layer l, m)}``."""
     p = problem
     a = autoencoder_forward(p.Ws, p.bs, data, p.hidden, p.output)
-    terms = {"reconstruction": reconstruction_cost(a[-1], data)}
+    error = a[-1] - data  # (visible, m), that is -(x - a)
+    terms = {"reconstruction": reconstruction_cost(a[-1], data, error=error)}
     for penalty in p.weight_penalties:
         terms[penalty.name] = penalty.cost(p.Ws)
     deltas: dict[int, Any] = {}
@@ -218,7 +220,7 @@ def _penalized_forward(
             cost, delta = penalty.cost_and_delta(a[l - 1])
             terms[penalty.name] = terms[penalty.name] + cost if penalty.name in terms else cost
             deltas[l] = deltas[l] + delta if l in deltas else delta
-    return a, terms, deltas
+    return a, error, terms, deltas
 
 
 def autoencoder_cost(
@@ -314,11 +316,11 @@ def _cost_and_gradient(p: _Problem, data: Any) -> tuple[Any, Any]:
     xp, m = p.xp, data.shape[1]
 
     # 1. Forward pass, the cost's terms and the activation penalties' delta terms.
-    a, terms, penalty_deltas = _penalized_forward(p, data)
+    a, error, terms, penalty_deltas = _penalized_forward(p, data)
     cost = sum(terms.values())
 
     # 2. Backpropagation, output layer first; delta is delta^(l+1) when W^(l) is reached.
-    delta = -(data - a[-1]) * p.output.derivative(a[-1])  # delta^(L+1) = -(x - a) . f'(z)
+    delta = error * p.output.derivative(a[-1])  # delta^(L+1) = -(x - a) . f'(z)
     Wgrads, bgrads = [], []
     for l in range(len(p.Ws), 0, -1):
         W = p.Ws[l - 1]  # (size of layer l+1, size of layer l)
@@ -358,7 +360,7 @@ def autoencoder_cost_terms(
         check_inputs,
     )  # fmt: skip
     with _tuned(p, data):
-        _, terms, _ = _penalized_forward(p, data)
+        _, _, terms, _ = _penalized_forward(p, data)
         return {name: float(value) for name, value in terms.items()}
 
 

@@ -75,11 +75,11 @@ from typing import Any
 import numpy as np
 
 from ..backend import array_namespace, device_of, from_host, to_host
-from ..model import check_problem, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
+from ..model import sparse_autoencoder_cost, sparse_autoencoder_cost_terms
 from ..params import as_rng, theta_size
 from ..results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
 from ..tuning import tuned
-from ..validation import check_finite, check_int, check_matrix, check_namespace
+from ..validation import check_finite, check_int, check_matrix, check_namespace, check_problem
 from .steps import SOLVERS, adam_step, check_step_options, sgd_momentum_step, step_rule
 
 __all__ = [

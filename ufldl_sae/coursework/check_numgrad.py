@@ -17,7 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from ..gradcheck import relative_difference, simple_quadratic_function
+from ..gradcheck import (
+    compute_numerical_gradient,
+    relative_difference,
+    simple_quadratic_function,
+)
 from .calling import StudentFailed, as_float_array, call_student
 from .relations import relation
 from .report import NOTE, Finding
@@ -141,16 +145,6 @@ def check_compute_numerical_gradient(func: Callable[..., Any]) -> list[Finding]:
     return findings
 
 
-def centered(J: Callable[..., Any], theta: np.ndarray, epsilon: float) -> np.ndarray:
-    """The notes' centered difference with ``epsilon``: the student's, if the step is off."""
-    grad = np.empty_like(theta)
-    for i in range(theta.size):
-        step = np.zeros_like(theta)
-        step[i] = epsilon
-        grad[i] = (float(J(theta + step)[0]) - float(J(theta - step)[0])) / (2 * epsilon)
-    return grad
-
-
 #: How a numerical gradient goes wrong by a simple relation, with the words for each.
 NUMGRAD_WORDS = {
     "sign": "is the negative of the exact gradient: the difference is taken the wrong way round; "
@@ -158,7 +152,7 @@ NUMGRAD_WORDS = {
     "2": "is twice the exact gradient: the difference of J(theta + epsilon e_i) and "
     "J(theta - epsilon e_i) spans 2 epsilon, so divide by 2 epsilon, not epsilon",
     "1/2": "is half the exact gradient: divide the centered difference by 2 epsilon, not by "
-    "4 epsilon (or by 2 epsilon with a step of 2 epsilon)",
+    "4 epsilon (or take steps of epsilon, not epsilon/2)",
 }
 
 
@@ -178,7 +172,9 @@ def relation_finding(curved: np.ndarray, theta: np.ndarray) -> Finding | None:
         exact,
         constants={"2": 2.0, "1/2": 0.5},
         quantities={},
-        alternatives={k: centered(curved_function, theta, e) for k, e in steps.items()},
+        alternatives={
+            k: compute_numerical_gradient(curved_function, theta, e) for k, e in steps.items()
+        },
     )
     if found.kind == "sign":
         return Finding(

@@ -1,8 +1,8 @@
-"""Compare a student's ``sparse_autoencoder_cost`` with the package's on small problems.
+r"""Compare a student's ``sparse_autoencoder_cost`` with the package's on small problems.
 
 The first two checks of :mod:`.check_cost`: what comes back (a ``(cost, grad)`` pair of the
 right shapes, finite, the inputs left unmodified), then the numbers against the package's at four
-settings of each problem: the data term alone (:math:`\\lambda = \beta = 0`), each penalty alone,
+settings of each problem: the data term alone (:math:`\lambda = \beta = 0`), each penalty alone,
 and all three terms. The gradients are compared block by block (W1, W2, b1, b2) with
 :func:`~ufldl_sae.gradcheck.differences_by_block`, so a wrong bias gradient is not lost in the
 weights'.

@@ -145,7 +145,10 @@ def self_consistency(
 
         def J(t: np.ndarray, setting: tuple[float, float] = setting) -> Result:
             value = call_cost(func, problem, setting, t.copy(), data)
-            return normalize_result(value, t.size)[0]
+            result, findings = normalize_result(value, t.size)
+            if result is None:  # unreadable or not finite at a perturbed theta: say so
+                raise StudentFailed(findings[0])
+            return result
 
         pairs[term] = gradient_pair(J, theta, epsilon=1e-3, stencil=4)
     base_num, base_grad = pairs["data term"]

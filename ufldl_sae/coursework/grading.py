@@ -276,8 +276,10 @@ def quick_check_file(
 ) -> Graded:
     """The quick check (no timing) of ``FILE.py[:FUNCTION]`` in its own process.
 
-    For ``train --cost`` before it trains: ``.status`` is 0 (passed), 1 (a check failed) or
-    2 (the file does not import, the function is missing); ``.report`` the findings, whose
+    For a caller that must not import the file (``train --cost`` runs
+    :func:`~.checker.quick_check` in its own process instead): ``.status`` is 0 (passed), 1 (a
+    check failed) or 2 (the file does not import, the function is missing); ``.report`` the
+    findings, whose
     codes (``not-implemented``, ``raised-exception``, ``wrong-return``, ``grad-wrong-shape``,
     ``cost-not-scalar``, ...) say whether training makes sense. Never imports the file here.
     """

@@ -2,9 +2,10 @@
 
 :func:`running` starts :mod:`.child` on a snapshot copy under :mod:`.sandbox`'s isolation and,
 when the block ends, closes the pipes, kills everything the submission started and removes its
-folder. :func:`student_function` is the same trust for training (``train --cost``): a callable
-with the student's arguments that runs their function in that process, each call under its own
-time limit, so the student's code never runs in the process that trains and writes the run.
+folder. :func:`student_function` gives the same isolation to any caller that needs the student's
+function for many calls (a training loop of one's own): a callable with the student's arguments
+that runs their function in that process, each call under its own time limit. (``ufldl-sae
+train --cost`` trains the student's own file in its own process, as the student asked.)
 """
 
 from __future__ import annotations

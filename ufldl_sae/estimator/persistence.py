@@ -20,7 +20,7 @@ from ..backend import BACKENDS
 from ..beyond.penalties import describe_penalties
 from ..model import CostTerms
 from .checks import validated_choice
-from .choice import choose_model
+from .choice import ModelChoice
 
 if TYPE_CHECKING:  # the class imports this module; only its annotations come back here
     from .sparse_autoencoder import SparseAutoencoder
@@ -81,8 +81,8 @@ def load_model(cls: type[SparseAutoencoder], path: str | Path) -> SparseAutoenco
     if not path.exists():
         raise ValueError(f"no saved model at {path}")
     entries = _read_entries(path)
-    model = cls(**_checked_params(path, cls, entries["params"]))
-    choice = choose_model(model.get_params())
+    params, choice = _checked_params(path, cls, entries["params"])
+    model = cls(**params)
     visible = _whole(path, "n_features_in", entries["n_features_in"], minimum=1)
     theta = _finite_floats(path, "theta", entries["theta"])
     expected = choice.theta_size(visible)
@@ -124,9 +124,11 @@ def _read_entries(path: Path) -> dict[str, np.ndarray]:
     return entries
 
 
-def _checked_params(path: Path, cls: type[SparseAutoencoder], stored: np.ndarray) -> dict:
+def _checked_params(
+    path: Path, cls: type[SparseAutoencoder], stored: np.ndarray
+) -> tuple[dict, ModelChoice]:
     """The saved constructor parameters, each known and valid (the backend by name only: it
-    need not be installed where the model is loaded)."""
+    need not be installed where the model is loaded), and the model they describe."""
     try:
         params = json.loads(str(stored)) if stored.shape == () else None
     except json.JSONDecodeError as error:
@@ -143,10 +145,10 @@ def _checked_params(path: Path, cls: type[SparseAutoencoder], stored: np.ndarray
     if backend not in BACKENDS:
         raise ValueError(f"{path}: backend must be one of {BACKENDS}, got {backend!r}")
     try:
-        validated_choice({**cls(**params).get_params(), "backend": "numpy"})
+        choice = validated_choice({**cls(**params).get_params(), "backend": "numpy"})
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from error
-    return params
+    return params, choice
 
 
 def _whole(path: Path, name: str, stored: np.ndarray, *, minimum: int) -> int:
@@ -175,15 +177,16 @@ def _finite_floats(path: Path, name: str, stored: np.ndarray) -> np.ndarray:
 def export_mat(model: SparseAutoencoder, path: str | Path) -> Path:
     """Write theta to a MATLAB ``.mat`` file as the course's code expects it.
 
-    One hidden layer: ``theta`` is the column vector ``[W1(:); W2(:); b1; b2]``, with
+    The notes' model: ``theta`` is the column vector ``[W1(:); W2(:); b1; b2]``, with
     ``visibleSize``, ``hiddenSize``, ``lambda``, ``sparsityParam``, ``beta`` and ``W1``, ``W2``,
-    ``b1``, ``b2`` beside it. Deeper: theta, every block and ``layerSizes``.
+    ``b1``, ``b2`` beside it. A generalization (other units, penalties or layers, so the notes'
+    three hyperparameters are not the ones in force): theta, every block and ``layerSizes``.
     """
     import scipy.io
 
     model._check_fitted()
     path = Path(path)
-    if len(model.coefs_) != 2:  # deep: theta and every block, with the layer sizes
+    if not model.model_.is_notes:  # a generalization: theta, every block, the layer sizes
         blocks = {f"W{l}": W for l, W in enumerate(model.coefs_, start=1)}
         blocks |= {f"b{l}": b[:, None] for l, b in enumerate(model.intercepts_, start=1)}
         layers = np.asarray(model.layer_sizes_, dtype=np.float64)[None, :]

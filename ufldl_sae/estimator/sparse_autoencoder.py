@@ -224,7 +224,7 @@ class SparseAutoencoder(ParamsProtocol):
                 "cost_function replaces the notes' sparse_autoencoder_cost, so it needs the "
                 "notes' model: one hidden layer, sigmoid units, no penalties argument"
             )
-        data = device_columns(X, self.backend, self.dtype)  # validated by the trainer
+        data = device_columns(X, self.backend, self.dtype)  # checked above by check_samples
         rng = as_rng(self.random_state)  # one generator: initial weights, then shuffling
         if theta0 is None:
             theta0 = choice.initial_theta(visible, rng)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import device_of, from_host, get_dtype, get_namespace, to_host
+from ..backend import array_namespace, device_of, from_host, get_dtype, get_namespace, to_host
 from ..beyond.minibatch import (
     EpochPrinter,
     MinibatchResult,
@@ -30,7 +30,7 @@ from ..optimize import (
     train_sparse_autoencoder,
 )
 from ..tuning import tuned
-from ..validation import check_data
+from ..validation import warn_outside_unit_interval
 from .choice import ModelChoice
 
 
@@ -107,7 +107,7 @@ def fit_lbfgs(
     """
     visible = data.shape[0]
     if choice.is_notes:  # the parameters were validated once, by validated_choice
-        check_data(data, visible)
+        warn_outside_unit_interval("data", data, array_namespace(data))  # checked by fit
         return train_sparse_autoencoder(
             theta0, *choice.notes_arguments(visible), data, max_iter=max_iter,
             history_size=history_size, progress=progress, callback=callback,
@@ -138,7 +138,7 @@ def fit_minibatch(
     ``callback``)."""
     visible = data.shape[0]
     if choice.is_notes:  # the parameters were validated once, by validated_choice
-        check_data(data, visible)
+        warn_outside_unit_interval("data", data, array_namespace(data))  # checked by fit
         return train_sparse_autoencoder_minibatch(
             theta0, *choice.notes_arguments(visible), data, check_inputs=False, **options
         )

@@ -10,11 +10,13 @@ of the layers above the input, and the dtype's ``b`` bytes (4 or 8):
     \underbrace{2 \cdot 8\, s_1 m}_{\text{host data}}
     + \underbrace{b\, s_1 m}_{\text{device data}}
     + \underbrace{3\, b\, m \textstyle\sum_{l \ge 2} s_l}_{a,\ \delta,\ \text{temporary}}
-    + \underbrace{8\,(2k + 12)\, n}_{\text{L-BFGS's } k \text{ pairs, theta copies}}
+    + \underbrace{8\,(2k + 12)\, n + 8 \cdot 11\, k^2}_{\text{L-BFGS's } k
+      \text{ pairs and workspace, theta copies}}
 
 The activations and the deltas of every layer exist together during backpropagation (the
 forward pass keeps each :math:`a^{(l)}` for the backward one), and SciPy's L-BFGS-B allocates its
-:math:`2k` correction vectors (``k = 100``, minFunc's ``Corr``) at the start. On the GPU the
+:math:`2k` correction vectors (``k = 100``, minFunc's ``Corr``) and its :math:`11 k^2`
+workspace at the start. On the GPU the
 device terms live in the device's memory, so only the host terms are compared with what is
 free.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ..beyond.deep import deep_theta_size
 from ..validation import check_int
 from .config import RunConfig
 
@@ -70,7 +73,7 @@ def estimate_memory(
     """The peak bytes of training ``layer_sizes`` (input first) on ``examples`` examples."""
     itemsize = 4 if config.dtype == "float32" else 8
     visible = layer_sizes[0]
-    n = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+    n = deep_theta_size(layer_sizes)
     units = sum(layer_sizes[1:])
     device = config.backend == "cupy"
     pairs = LBFGS_PAIRS if config.solver == "lbfgs" else 0

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..beyond.deep import deep_theta_size
 from ..estimator import SparseAutoencoder
 from ..estimator.training import device_columns
 from ..optimize import IterationRecord, NonFiniteError
@@ -108,10 +109,6 @@ class RunFailedError(RuntimeError):
     exit_status = 1
 
 
-def _theta_size(sizes: tuple[int, ...]) -> int:
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-
-
 def _advice(error: BaseException) -> str:
     """What to do after a failure part-way, by its kind."""
     if isinstance(error, NonFiniteError):
@@ -188,7 +185,7 @@ def _train(
     theta0, done, elapsed = None, 0, 0.0
     if resume:
         folder.lock()
-        theta0, done, elapsed = load_checkpoint(folder, theta_size=_theta_size(sizes))
+        theta0, done, elapsed = load_checkpoint(folder, theta_size=deep_theta_size(sizes))
     remaining = config.max_iter - done
     if remaining < 1:
         raise ValueError(
@@ -372,13 +369,12 @@ def show_run(run: str | os.PathLike[str]) -> dict[str, Any]:
     data = prepare_data(config)
     model = model_for(config, max(config.max_iter, 1), 0)
     theta = folder.read_arrays("theta.npz").get("theta")
-    size = _theta_size(model.check_params().layer_sizes(data.shape[0]))
-    if theta is None or theta.shape != (size,) or theta.dtype.kind != "f":
-        raise ValueError(
-            f"{folder / 'theta.npz'}: theta must be a float vector of the model's {size} "
-            f"parameters, got {'nothing' if theta is None else f'shape {theta.shape}'}"
-        )
-    model._set_theta(theta, data.shape[0])
+    if theta is None:
+        raise ValueError(f"{folder / 'theta.npz'} holds no theta")
+    try:  # checks theta against the model without importing the run's backend
+        model._set_theta(theta, data.shape[0])
+    except ValueError as error:
+        raise ValueError(f"{folder / 'theta.npz'}: {error}") from None
     test = prepare_test_data(config) if config.test_examples else None
     try:
         draw_figures(folder, config, model, data, model.sparsity_report(data.T), test)

@@ -85,6 +85,7 @@ def backward(
     gate: Any,
     delta_out: Any,
     *,
+    delta_f: Any = None,
     delta_f_extra: Any = None,
     W2_extra: Any = None,
 ) -> dict[str, Any]:
@@ -97,6 +98,9 @@ def backward(
         The code and :math:`\partial f/\partial z` (0/1).
     delta_out : array of shape (visible, m)
         :math:`\partial J/\partial \hat x`, the :math:`1/m` included.
+    delta_f : array of shape (hidden, m), optional
+        :math:`W_{dec}^T \delta_{out}` when the caller has formed it already (JumpReLU's
+        threshold gradient needs it too), so the product is not computed twice.
     delta_f_extra : array broadcastable to (hidden, m), optional
         A penalty's :math:`\partial P/\partial f`.
     W2_extra : array of shape (visible, hidden), optional
@@ -104,7 +108,8 @@ def backward(
     """
     xp = array_namespace(f)
     W1, W2 = p.blocks["W1"], p.blocks["W2"]
-    delta_f = W2.T @ delta_out
+    if delta_f is None:
+        delta_f = W2.T @ delta_out
     if delta_f_extra is not None:
         delta_f = delta_f + delta_f_extra
     delta_z = delta_f * gate

@@ -115,9 +115,9 @@ def jumprelu_cost(
     error = reconstruct(p.blocks, f) - data
     delta_out = error / m
     cost = xp.sum(error * error) / (2 * m) + l0_coefficient * xp.sum(gate) / m
-    grads = backward(p, f, gate, delta_out)
+    delta_f = p.blocks["W2"].T @ delta_out  # dJ/df: the backward pass and the thresholds
+    grads = backward(p, f, gate, delta_out, delta_f=delta_f)
     kernel = _rectangle((p.z - threshold) / bandwidth) / bandwidth
-    delta_f = p.blocks["W2"].T @ delta_out
     per_threshold = xp.sum((-threshold * delta_f - l0_coefficient / m) * kernel, axis=1)
     grads["log_threshold"] = threshold[:, 0] * per_threshold
     return result(cost, grads, f, error + data, return_code)

@@ -22,15 +22,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...backend import array_namespace, device_of, from_host, get_dtype
+from ...model import sigmoid
 from ...params import as_rng, unpack
 from ...tuning import tuned
 from ...validation import check_int, check_real
 from ..deep import autoencoder_cost
+from ..penalties import parse_penalties
 from ..steps import adam_step
 from .core import encoder_pass, gate_of, reconstruct
 from .decoder import DeadLatents, normalize_decoder, project_decoder_gradient
 from .jumprelu import DEFAULT_BANDWIDTH, jumprelu_cost
-from .layout import ARCHITECTURES, initialize_sae
+from .layout import ARCHITECTURES, initialize_sae, sae_unpack
 from .metrics import MetricsAccumulator
 from .models import auxk_cost, batchtopk_cost, batchtopk_mask, relu_l1_cost, topk_cost, topk_mask
 
@@ -128,8 +130,9 @@ def sae_objective(options: SaeOptions, visible_size: int) -> Objective:
         return lambda t, x: jumprelu_cost(
             t, v, h, x, o.l0_coefficient, bandwidth=o.bandwidth, return_code=True
         )
+    penalties = parse_penalties(o.kl)  # parsed and checked once, not on every minibatch
     return lambda t, x: autoencoder_cost(
-        t, (v, h, v), x, activation="sigmoid", output_activation="identity", penalties=o.kl,
+        t, (v, h, v), x, activation="sigmoid", output_activation="identity", penalties=penalties,
         check_inputs=False,
     )  # fmt: skip
 
@@ -143,7 +146,7 @@ def encode(theta: Any, options: SaeOptions, data: Any) -> tuple[Any, Any]:
     v, h, a = data.shape[0], options.hidden_size, options.architecture
     if a == "notes":
         W1, W2, b1, b2 = unpack(theta, v, h)
-        f = 1.0 / (1.0 + xp.exp(-(W1 @ data + b1[:, None])))
+        f = sigmoid(W1 @ data + b1[:, None])
         return f, W2 @ f + b2[:, None]
     p = encoder_pass(theta, v, h, data)
     if a == "relu-l1":
@@ -153,7 +156,7 @@ def encode(theta: Any, options: SaeOptions, data: Any) -> tuple[Any, Any]:
     elif a == "batchtopk":
         on = batchtopk_mask(p.z, options.k) & (p.z > 0)
     else:
-        on = p.z > xp.exp(theta[theta.shape[0] - h :])[:, None]
+        on = p.z > xp.exp(p.blocks["log_threshold"])[:, None]
     f = p.z * gate_of(on, p.z)
     return f, reconstruct(p.blocks, f)
 
@@ -170,8 +173,7 @@ def evaluate(
         x = data[:, start : min(start + size, m)]  # the array API has no out-of-range stop
         f, x_hat = encode(theta, options, x)
         acc.add(x, x_hat, f)
-    decoder = unpack(theta[: 2 * options.hidden_size * data.shape[0] + options.hidden_size
-                           + data.shape[0]], data.shape[0], options.hidden_size)[1]  # fmt: skip
+    decoder = sae_unpack(theta, data.shape[0], options.hidden_size)["W2"]
     return acc.result(decoder=decoder, features=features)
 
 
@@ -222,8 +224,9 @@ def train_sae(
                 if len(out) == 4:
                     f, x_hat = out[2], out[3]
                     dead.update(f)
-                    mask = from_host(dead.dead(), xp, device=device_of(data))
-                    if aux and bool(xp.any(mask)):
+                    dead_host = dead.dead()  # the bookkeeping lives on the host: no sync here
+                    if aux and dead_host.any():
+                        mask = from_host(dead_host, xp, device=device_of(data))
                         _, g_aux = auxk_cost(
                             theta, v, h, x, x - x_hat, mask, o.aux_k, o.aux_coefficient
                         )
@@ -259,7 +262,8 @@ def budget_curve(
     where its code is left as it is."""
     f, _ = encode(theta, options, data)
     v, h = data.shape[0], options.hidden_size
-    _, W2, _, b2 = unpack(theta[: 2 * h * v + h + v], v, h)
+    blocks = sae_unpack(theta, v, h)
+    W2, b2 = blocks["W2"], blocks["b2"]
     curve = []
     for b in budgets:
         kept = f * gate_of(topk_mask(f, min(int(b), h)) & (f > 0), f)
