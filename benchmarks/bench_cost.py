@@ -249,7 +249,7 @@ def main() -> None:
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--dtypes", default="float64,float32")
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--peers", default="torch autograd,jax.jit")
+    parser.add_argument("--peers", default="torch autograd,jax.jit", help="comma-separated")
     parser.add_argument("--memory", action="store_true", help="peak memory of one evaluation")
     parser.add_argument("--full", action="store_true", help="full runs of both presets")
     parser.add_argument("--mnist-dir", help="folder of the MNIST files (default: download)")
@@ -271,6 +271,9 @@ def main() -> None:
                     print(f"| {shape} | {dtype} | {setting} | {medians} | {best:.1f} |", flush=True)
         return
     peers = [p for p in args.peers.split(",") if p]
+    unknown = sorted(set(peers) - set(PEERS))
+    if unknown:
+        parser.error(f"--peers: unknown {unknown}; choose from {sorted(PEERS)}, comma-separated")
     # What training does (optimize.train_sparse_autoencoder), for every row alike.
     tuned = keep_freed_memory()
     print(f"machine: {machine()}; malloc keeps freed memory: {tuned}\n")
