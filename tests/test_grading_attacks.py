@@ -220,18 +220,36 @@ def grader_users() -> list[tuple[str, str, int | None]]:
         return [("user", sys.executable, None)]
     runs = [("root", sys.executable, None)]
     uid = sandbox.free_uid()
-    python, dedicated, _ = sandbox.child_python(numpy_dir)
-    if dedicated:
+    python, folder, dedicated, _ = sandbox.child_python(numpy_dir)
+    if dedicated and folder == numpy_dir:  # the grader itself needs all of site-packages
         runs.append(("user", python, uid))
     return runs
 
 
-def verdict_is_right(name: str, record: dict, mode: str) -> bool:
+def isolation_of(records: dict, label: str) -> str:
+    """How the batch ran its submissions: ``dedicated``, ``same-user`` or ``same-root``.
+
+    A root grader that finds no interpreter an unprivileged user can run falls back to running
+    submissions as root (and says so in each report): the attacks on the grader then succeed,
+    and the batch must still report every submission.
+    """
+    kinds = {r["isolation"].split(" (")[0].rstrip("0123456789 ") for r in records.values()}
+    kinds.discard("")  # a report of a submission that did not run
+    assert len(kinds) == 1, kinds
+    if kinds == {"same user"}:
+        return "same-root" if label == "root" else "same-user"
+    assert kinds == {"dedicated uid"}, kinds
+    return "dedicated"
+
+
+def verdict_is_right(name: str, record: dict, isolation: str) -> bool:
     expected = ATTACKS[name][1]
     codes = [f["code"] for f in record["findings"] if f["severity"] == "error"]
     notes = [f["code"] for f in record["findings"]]
-    if name == "m_kills_grader" and mode == "user":
+    if name == "m_kills_grader" and isolation != "dedicated":
         return codes == ["killed-grader"]
+    if name == "o_reads_grader_memory" and isolation == "same-root":
+        return not record["passed"] and bool(codes)  # root reads any process: it exits 3
     if expected == "pass":
         return record["passed"] and not codes
     if expected in ("zero", "zero-gradient"):
@@ -277,8 +295,8 @@ def batch(request):
 def test_every_submission_gets_a_report_and_the_right_verdict(batch):
     label, runs, records, _ = batch
     assert sorted(records) == sorted(ATTACKS), runs[-1].stderr[-2000:]
-    mode = "user" if label == "user" or os.geteuid() != 0 else "root"
-    wrong = {n: r["findings"] for n, r in records.items() if not verdict_is_right(n, r, mode)}
+    isolation = isolation_of(records, label)
+    wrong = {n: r["findings"] for n, r in records.items() if not verdict_is_right(n, r, isolation)}
     assert not wrong
     assert runs[-1].returncode in (1, 2)
 

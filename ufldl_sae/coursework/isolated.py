@@ -74,8 +74,8 @@ def running(copy: Snapshot, limits: Limits, per_call: float | None = None) -> It
     ``per_call`` gives each request its own time limit (training) instead of one deadline
     for the whole session (a check).
     """
-    numpy_dir = str(Path(np.__file__).resolve().parent.parent)
-    python, dedicated, why = child_python(numpy_dir)
+    site = str(Path(np.__file__).resolve().parent.parent)
+    python, numpy_dir, dedicated, why = child_python(site)
     uid = free_uid() if dedicated else None
     isolation = f"dedicated uid {uid}" if uid is not None else f"same user ({why})"
     nproc = same_user_process_limit() if uid is None else None

@@ -12,9 +12,10 @@ What this gives (Linux; other POSIX systems get the limits and the process group
   rest (:class:`BoundedOutput`), so no amount of printing grows the grader;
 - when the grader is root, a dedicated user id per submission (an unused uid, no passwd entry
   needed; the interpreter must be readable by it, else the system's ``pythonX.Y`` is used with
-  NumPy's folder): the submission cannot signal or trace the grader, write the teacher's or a
-  classmates' files, or read files that are not world-readable, and every process of that uid
-  is killed when the check ends, whatever session or process group it moved to;
+  NumPy's folder or a readable copy of NumPy): the submission cannot signal or trace the
+  grader, write the teacher's or a classmates' files, or read files that are not
+  world-readable, and every process of that uid is killed when the check ends, whatever
+  session or process group it moved to;
 - as a normal user, the grader is a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``):
   descendants that detach are re-parented to it, and every process that became its child
   during the check is killed. ``ufldl-sae check`` also makes itself non-dumpable
@@ -38,6 +39,7 @@ report and a warning).
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import random
@@ -185,27 +187,61 @@ def _usable(python: str, uid: int | None, numpy_dir: str) -> bool:
     return done.returncode == 0
 
 
+def readable_numpy(numpy_dir: str) -> str | None:
+    """A world-readable copy of NumPy (and its bundled libraries), for a root grader's children.
+
+    A Python installed under ``/root`` (pyenv, a bare CI image) cannot be read by a dedicated
+    user, but the system's interpreter of the same version can load the same NumPy wheel: copying
+    just NumPy (about 70 MB, once per grader) keeps the dedicated user instead of running every
+    submission as root. The copy is root-owned and read-only to others, and removed at exit.
+    None when there is nothing to copy or the temporary folder is not readable by others.
+    """
+    source = Path(numpy_dir)
+    parts = [p for p in (source / "numpy", source / "numpy.libs") if p.is_dir()]
+    if not parts:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="ufldl-sae-numpy-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    try:
+        for part in parts:
+            shutil.copytree(part, folder / part.name, symlinks=True)
+        for path in (folder, *folder.rglob("*")):
+            if not path.is_symlink():
+                path.chmod(0o755 if path.is_dir() or os.access(path, os.X_OK) else 0o644)
+    except OSError:
+        return None
+    return str(folder)
+
+
 @cache
-def child_python(numpy_dir: str) -> tuple[str, bool, str]:
-    """The interpreter for submissions, whether it runs them as a dedicated user, and why not.
+def child_python(numpy_dir: str) -> tuple[str, str, bool, str]:
+    """The interpreter for submissions, the folder it finds NumPy in, whether it runs them as a
+    dedicated user, and why not.
 
     As root: this interpreter when a user with no rights can run it and import NumPy, else the
-    system's interpreter of the same version (given NumPy's folder), else this interpreter as
-    root with the reason. As a normal user: this interpreter, as the same user.
+    system's interpreter of the same version (given NumPy's folder, or else a readable copy of
+    NumPy: :func:`readable_numpy`), else this interpreter as root with the reason. As a normal
+    user: this interpreter, as the same user.
     """
     if os.name != "posix" or os.geteuid() != 0:
-        return sys.executable, False, "the grader is not root: submissions run as its user"
+        why = "the grader is not root: submissions run as its user"
+        return sys.executable, numpy_dir, False, why
     probe = free_uid()
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    for python in (sys.executable, shutil.which(version), f"/usr/bin/{version}"):
-        if python and _usable(python, probe, numpy_dir):
-            return python, True, ""
+    pythons = [p for p in (sys.executable, shutil.which(version), f"/usr/bin/{version}") if p]
+    for python in pythons:
+        if _usable(python, probe, numpy_dir):
+            return python, numpy_dir, True, ""
+    copy = readable_numpy(numpy_dir)
+    for python in pythons if copy else []:
+        if _usable(python, probe, copy):
+            return python, copy, True, ""
     why = (
         f"no interpreter of {version} with NumPy is readable by an unprivileged user (install "
         "Python outside /root); submissions ran as root"
     )
     warnings.warn(f"ufldl-sae check: {why}", RuntimeWarning, stacklevel=2)
-    return sys.executable, False, why
+    return sys.executable, numpy_dir, False, why
 
 
 @dataclass(frozen=True)
