@@ -4,6 +4,14 @@
 them (the model choice, the solvers' wiring, the cost terms) trusts what they passed. The
 order of the checks is the constructor's, so with several bad parameters the first is named.
 
+``architecture`` other than ``"notes"`` (one of the dictionary-learning autoencoders of
+:mod:`ufldl_sae.beyond.saes`) is checked by :func:`sae_choice`: those models are trained by
+their own minibatch Adam, so every parameter of the notes' family that would change the
+model or its solver (``solver="lbfgs"``, ``hidden_layer_sizes``, ``penalties``, other units,
+the notes' ``lambda_``, ``sparsity_param``, ``beta``) is refused by name, with what to use
+instead, rather than silently ignored. Each architecture's own knob (``k``,
+``l1_coefficient``, ``l0_coefficient``) is refused elsewhere in the same way.
+
 ``X`` crosses into the estimator once, through :func:`host_samples`: whatever array-like it is
 (a list, a pandas DataFrame, an object with ``__array__``, another library's array), it becomes
 one host float64 NumPy array before the array-API code sees it, and sparse or complex input is
@@ -13,6 +21,7 @@ refused with scikit-learn's words. :func:`warn_if_transposed` warns when the cou
 
 from __future__ import annotations
 
+import numbers
 import sys
 import warnings
 from collections.abc import Mapping
@@ -23,12 +32,45 @@ import numpy as np
 
 from ..backend import DTYPES, get_namespace, to_host
 from ..beyond.minibatch import SOLVERS
+from ..beyond.saes.layout import ARCHITECTURES
+from ..beyond.saes.train import SaeOptions
 from ..validation import check_finite, check_int, check_real
-from .choice import ModelChoice, choose_model
+from .choice import SAE_PENALTY, ModelChoice, SaeChoice, choose_model
 
 #: ``solver``: the notes' full-batch L-BFGS, or a minibatch solver
-#: (:mod:`ufldl_sae.beyond.minibatch`).
+#: (:mod:`ufldl_sae.beyond.minibatch`). ``None`` (the default) is the model's own: L-BFGS for
+#: the notes' family, Adam for the dictionary-learning architectures.
 ALL_SOLVERS = ("lbfgs", *SOLVERS)
+
+#: The parameters of the notes' family, at their constructor defaults. A dictionary-learning
+#: architecture has no use for any of them: set to anything else, each is refused by name.
+#: (``tests/test_estimator_saes.py`` keeps these equal to the constructor's defaults.)
+NOTES_FAMILY_DEFAULTS: dict[str, Any] = {
+    "sparsity_param": 0.01, "lambda_": 1e-4, "beta": 3.0, "hidden_layer_sizes": None,
+    "activation": "sigmoid", "output_activation": "sigmoid", "penalties": None,
+    "sparse_layers": None,
+}  # fmt: skip
+
+#: What a dictionary-learning architecture uses instead of each notes' family parameter.
+_INSTEAD = {
+    "sparsity_param": "its sparsity is its own knob",
+    "lambda_": "it has no weight decay",
+    "beta": "its sparsity is its own knob",
+    "hidden_layer_sizes": "it has one layer of latents: use hidden_size",
+    "activation": "its code is the architecture's",
+    "output_activation": "its decoder is linear",
+    "penalties": "its penalty is the architecture's",
+    "sparse_layers": "its one layer of latents is the code",
+}
+
+#: Each architecture's sparsity knob, named in the refusals (``notes``: the KL penalty).
+_KNOB = {
+    "notes": "sparsity_param and beta (the KL penalty)",
+    "relu-l1": "l1_coefficient",
+    "topk": "k",
+    "batchtopk": "k",
+    "jumprelu": "l0_coefficient",
+}
 
 
 #: scikit-learn's estimator checks that contradict the notes, each with the reason. The
@@ -60,13 +102,115 @@ def validated_choice(params: Mapping[str, Any]) -> ModelChoice:
     if params["dtype"] not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {params['dtype']!r}")
     get_namespace(params["backend"])  # raises a clear ValueError for an unknown or missing one
-    choice = choose_model(params)
-    if params["solver"] not in ALL_SOLVERS:
-        raise ValueError(f"solver must be one of {ALL_SOLVERS}, got {params['solver']!r}")
+    choice = structure_choice(params)
+    if params["solver"] is not None and params["solver"] not in ALL_SOLVERS:
+        raise ValueError(
+            f"solver must be one of {ALL_SOLVERS} or None (the model's own: L-BFGS for the "
+            f"notes' family, Adam for the other architectures), got {params['solver']!r}"
+        )
     check_real("learning_rate", params["learning_rate"], low=0.0, low_open=True)
     check_int("batch_size", params["batch_size"])
     check_real("momentum", params["momentum"], low=0.0, high=1.0, high_open=True)
     return choice
+
+
+def check_architecture(architecture: Any) -> str:
+    """``architecture`` as one of :data:`~ufldl_sae.beyond.saes.layout.ARCHITECTURES`."""
+    if not isinstance(architecture, str) or architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"architecture must be one of {ARCHITECTURES} ('notes': the CS294A model and its "
+            f"generalizations; the others: the dictionary-learning autoencoders of "
+            f"ufldl_sae.beyond.saes), got {architecture!r}"
+        )
+    return architecture
+
+
+def structure_choice(params: Mapping[str, Any]) -> ModelChoice | SaeChoice:
+    """The model the parameters describe, its structure checked (no backend needed, so a saved
+    model loads anywhere): :func:`~ufldl_sae.estimator.choice.choose_model` for the notes'
+    family, after refusing the other architectures' knobs; :func:`sae_choice` otherwise."""
+    architecture = check_architecture(params.get("architecture", "notes"))
+    if architecture != "notes":
+        return sae_choice(params)
+    for name in ("k", "l1_coefficient", "l0_coefficient"):
+        _refuse_knob(params, name, architecture)
+    return choose_model(params)
+
+
+def _refuse_knob(params: Mapping[str, Any], name: str, architecture: str) -> None:
+    """A knob of other architectures (``k``, ``l1_coefficient``, ``l0_coefficient``) given
+    for ``architecture``, which has no such term: refused, naming its own knob."""
+    if params.get(name) is None:
+        return
+    owners = [a for a, knob in _KNOB.items() if knob == name]
+    raise ValueError(
+        f"{name}={params[name]!r} is the knob of architecture {' and '.join(owners)}; "
+        f"architecture={architecture!r} has no such term: leave {name}=None and use "
+        f"{_KNOB[architecture]}"
+    )
+
+
+def _differs(value: Any, default: Any) -> bool:
+    """Whether a parameter was set away from its default (an array counts as set)."""
+    if default is None:
+        return value is not None
+    try:
+        return bool(value != default)
+    except (TypeError, ValueError):  # an array compared elementwise
+        return True
+
+
+def sae_choice(params: Mapping[str, Any]) -> SaeChoice:
+    """A dictionary-learning architecture's parameters checked, and the model they describe.
+
+    What does not apply is refused by name: a solver other than Adam (TopK's selection and
+    JumpReLU's thresholds make the cost piecewise, and L-BFGS's line search and curvature pairs
+    assume one smooth function; see :mod:`ufldl_sae.beyond.saes.train`), any parameter of the
+    notes' family set away from its default, and the other architectures' knobs. ``k`` is an
+    integer in ``[1, hidden_size]`` (None: :class:`~ufldl_sae.beyond.saes.train.SaeOptions`'
+    default); the coefficients are reals >= 0 (None: its defaults).
+    """
+    architecture = check_architecture(params["architecture"])
+    hidden = check_int("hidden_size", params.get("hidden_size", 25))
+    if params.get("solver") not in (None, "adam"):
+        raise ValueError(
+            f"solver={params['solver']!r} cannot train architecture={architecture!r}: its cost "
+            "is piecewise (the selection or the thresholds change between two evaluations), "
+            "which breaks L-BFGS's line search and curvature pairs, and it is trained by "
+            "ufldl_sae.beyond.saes.train_sae's minibatch Adam: leave solver=None or use 'adam'"
+        )
+    for name, default in NOTES_FAMILY_DEFAULTS.items():
+        if name in params and _differs(params[name], default):
+            raise ValueError(
+                f"{name}={params[name]!r} belongs to the notes' family (architecture='notes'); "
+                f"architecture={architecture!r} does not use it ({_INSTEAD[name]}; its "
+                f"sparsity: {_KNOB[architecture]}): leave {name} at its default {default!r}"
+            )
+    budget = SAE_PENALTY[architecture] is None
+    defaults = SaeOptions()
+    for name in ("k", "l1_coefficient", "l0_coefficient"):
+        if name != _KNOB[architecture]:
+            _refuse_knob(params, name, architecture)
+    k = params.get("k")
+    if k is None:  # unused by relu-l1 and jumprelu, but SaeOptions wants it within hidden_size
+        k = defaults.k if budget else min(defaults.k, hidden)
+        if k > hidden:
+            raise ValueError(
+                f"k=None means SaeOptions' default k={k}, more than hidden_size={hidden}: give "
+                f"k in [1, {hidden}] (a sample cannot use more latents than there are)"
+            )
+    elif isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= hidden:
+        raise ValueError(
+            f"k must be an integer in [1, hidden_size={hidden}] (the latents each sample "
+            f"may use), got {k!r}"
+        )
+    coefficients = {}
+    for name in ("l1_coefficient", "l0_coefficient"):
+        value = params.get(name)
+        coefficients[name] = (
+            getattr(defaults, name) if value is None else check_real(name, value, low=0.0)
+        )
+    return SaeChoice(architecture, hidden, int(k), **coefficients)
 
 
 class NonNumericInputError(ValueError, TypeError):

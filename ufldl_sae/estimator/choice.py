@@ -11,6 +11,11 @@ of deciding again: which cost, its arguments, the size of theta, the penalties i
 
 The choice does not hold the input size: that comes from the data (the rows of ``data``, as in
 the notes' cost), so one choice serves every ``X`` of the right width.
+
+``architecture`` set to one of the dictionary-learning autoencoders of
+:mod:`ufldl_sae.beyond.saes` (``"relu-l1"``, ``"topk"``, ``"batchtopk"``, ``"jumprelu"``)
+chooses a :class:`SaeChoice` instead: those models have their own codes, penalties and trainer
+(:func:`~ufldl_sae.beyond.saes.train.train_sae`), and share none of the notes' family's knobs.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import array_namespace
 from ..beyond import deep
 from ..beyond.activations import get_activation
 from ..beyond.penalties import (
@@ -33,6 +39,8 @@ from ..beyond.penalties import (
     check_penalties,
     describe_penalties,
 )
+from ..beyond.saes.layout import sae_blocks, sae_theta_size
+from ..beyond.saes.train import SaeOptions, sae_objective
 from ..model import CostTerms, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
 from ..params import block_slices, initialize_parameters, theta_size
 from ..validation import check_int
@@ -277,3 +285,105 @@ def choose_model(params: Mapping[str, Any]) -> ModelChoice:
     notes = {"lambda_": lambda_, "sparsity_param": sparsity_param, "beta": beta}
     return ModelChoice(hidden, activation, output_activation, penalties, layers, is_notes,
                        **(notes if is_notes else {}))  # fmt: skip
+
+
+# -- the dictionary-learning autoencoders ------------------------------------------------------
+#: Each architecture's penalty, by the name its coefficient has (TopK's budget is no penalty).
+SAE_PENALTY = {"relu-l1": "l1", "jumprelu": "l0", "topk": None, "batchtopk": None}
+
+
+@dataclass(frozen=True)
+class SaeChoice:
+    """One of the dictionary-learning autoencoders of :mod:`ufldl_sae.beyond.saes`, chosen once.
+
+    Build it with :func:`~ufldl_sae.estimator.checks.validated_choice` (or
+    :func:`~ufldl_sae.estimator.checks.structure_choice`), which validate; the fields are then
+    trusted. It answers what :class:`ModelChoice` answers for the notes' family (the layers,
+    the size of theta, where its blocks lie, the cost's terms), so the estimator asks either
+    without knowing which.
+
+    Parameters
+    ----------
+    architecture : str
+        ``"relu-l1"``, ``"topk"``, ``"batchtopk"`` or ``"jumprelu"``.
+    hidden_size : int
+        The number of latents.
+    k : int
+        TopK's and BatchTopK's budget of latents per sample (unused by the other two, but kept
+        within ``hidden_size`` so :class:`~ufldl_sae.beyond.saes.train.SaeOptions` accepts it).
+    l1_coefficient, l0_coefficient : float
+        ReLU + L1's and JumpReLU's sparsity weights (each unused by the other architectures).
+    """
+
+    architecture: str
+    hidden_size: int
+    k: int
+    l1_coefficient: float
+    l0_coefficient: float
+
+    #: Never the notes' model: the estimator's notes-only paths (``cost_function``, the
+    #: course's ``.mat`` layout) ask this, as they ask a :class:`ModelChoice`.
+    is_notes = False
+    #: No KL target: :attr:`SparseAutoencoder.rho_` is None for these models.
+    rho = None
+
+    @property
+    def hidden_sizes(self) -> tuple[int, ...]:
+        """The one hidden layer, the latents."""
+        return (self.hidden_size,)
+
+    def layer_sizes(self, visible_size: int) -> tuple[int, ...]:
+        """``(visible, hidden, visible)``."""
+        return (visible_size, self.hidden_size, visible_size)
+
+    def theta_size(self, visible_size: int) -> int:
+        """The notes' ``2*h*v + h + v``, plus ``h`` thresholds for JumpReLU."""
+        return sae_theta_size(visible_size, self.hidden_size, self.architecture)
+
+    def block_slices(self, visible_size: int) -> dict[str, slice]:
+        """Where ``W1, W2, b1, b2`` (and JumpReLU's ``log_threshold``) lie in theta."""
+        return sae_blocks(visible_size, self.hidden_size, self.architecture)
+
+    def options(self, **training: Any) -> SaeOptions:
+        """The :class:`~ufldl_sae.beyond.saes.train.SaeOptions` of this model, with the
+        ``training`` fields (``epochs``, ``batch_size``, ``learning_rate``, ``seed``,
+        ``dtype``) given; the other fields keep ``SaeOptions``' defaults."""
+        return SaeOptions(architecture=self.architecture, hidden_size=self.hidden_size,
+                          k=self.k, l1_coefficient=self.l1_coefficient,
+                          l0_coefficient=self.l0_coefficient, **training)  # fmt: skip
+
+    @property
+    def cost_name(self) -> str:
+        """The architecture's cost function's full name, for reports."""
+        function = {"relu-l1": "models.relu_l1_cost", "topk": "models.topk_cost",
+                    "batchtopk": "models.batchtopk_cost", "jumprelu": "jumprelu.jumprelu_cost"}
+        return f"ufldl_sae.beyond.saes.{function[self.architecture]}"  # fmt: skip
+
+    def cost_terms(self, theta: Any, data: Any) -> tuple[CostTerms, dict[str, float]]:
+        """The cost on ``data`` (visible x m) as the notes' three terms, and by name.
+
+        The architecture's own cost (:func:`~ufldl_sae.beyond.saes.train.sae_objective`, AuxK
+        apart: AuxK is a training aid, not part of the model's objective) is split into its
+        reconstruction term, the notes' squared error, and the rest, its sparsity penalty (L1
+        weighted by the decoder norms, or L0; 0 for TopK and BatchTopK, whose budget is a
+        constraint, not a cost). None of them has a weight decay: that term is 0. BatchTopK
+        selects over the whole of ``data``, as at evaluation.
+        """
+        xp = array_namespace(theta, data)
+        cost, _, _, x_hat = sae_objective(self.options(), data.shape[0])(theta, data)
+        error = x_hat - data
+        reconstruction = float(xp.sum(error * error)) / (2 * data.shape[1])
+        penalty = float(cost) - reconstruction if SAE_PENALTY[self.architecture] else 0.0
+        named = {"reconstruction": reconstruction}
+        if SAE_PENALTY[self.architecture]:
+            named[SAE_PENALTY[self.architecture]] = penalty
+        return CostTerms(reconstruction, 0.0, penalty), named
+
+    def parameters_in_force(self) -> dict[str, Any]:
+        """The estimator parameters that define this model, as JSON values: the architecture,
+        the latents and the architecture's own sparsity knob (``k``, ``l1_coefficient`` or
+        ``l0_coefficient``)."""
+        own = {"relu-l1": "l1_coefficient", "jumprelu": "l0_coefficient"}
+        knob = own.get(self.architecture, "k")
+        return {"architecture": self.architecture, "hidden_size": int(self.hidden_size),
+                knob: getattr(self, knob)}  # fmt: skip

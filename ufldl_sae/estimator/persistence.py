@@ -5,6 +5,11 @@
 parameters as JSON (penalty objects as their command-line text), theta and the fitted state; the
 ``.mat`` holds theta as the course's column vector with the blocks beside it, so the course's
 MATLAB code (``display_network(W1')``) reads it as it reads ``train.m``'s.
+
+The dictionary-learning architectures (``architecture="topk"``, ...) save the same way: their
+``architecture``, ``k`` and coefficients are constructor parameters, so they are in the JSON,
+and their ``metrics_`` are one more JSON entry. The course's MATLAB code has no such model, so
+``export_mat`` refuses them.
 """
 
 from __future__ import annotations
@@ -20,13 +25,15 @@ from ..backend import BACKENDS
 from ..beyond.penalties import describe_penalties
 from ..model import CostTerms
 from .checks import validated_choice
-from .choice import ModelChoice
+from .choice import ModelChoice, SaeChoice
 
 if TYPE_CHECKING:  # the class imports this module; only its annotations come back here
     from .sparse_autoencoder import SparseAutoencoder
 
 #: What a saved model holds; :func:`save_model` writes every one, :func:`load_model` needs them.
 REQUIRED_ENTRIES = {"params", "theta", "n_features_in", "n_iter", "loss_curve", "cost_terms"}
+#: Written when the model has it (``metrics_``, the other architectures), read when present.
+OPTIONAL_ENTRIES = {"metrics"}
 
 
 def _jsonable(value: Any) -> bool:
@@ -54,8 +61,12 @@ def save_model(model: SparseAutoencoder, path: str | Path) -> Path:
     NumPy does when missing)."""
     model._check_fitted()
     path = Path(path)
+    optional = {}
+    if hasattr(model, "metrics_"):  # JSON writes a NaN (constant data) as NaN and reads it back
+        optional["metrics"] = np.array(json.dumps(model.metrics_))
     np.savez(
         path,
+        **optional,
         params=np.array(saved_params(model)),
         theta=model.theta_,
         n_features_in=np.array(model.n_features_in_),
@@ -104,7 +115,20 @@ def load_model(cls: type[SparseAutoencoder], path: str | Path) -> SparseAutoenco
             f"{CostTerms._fields}, got shape {terms.shape}"
         )
     model.cost_terms_ = CostTerms(*(float(t) for t in terms))
+    if "metrics" in entries:
+        model.metrics_ = _metrics(path, entries["metrics"])
     return model
+
+
+def _metrics(path: Path, stored: np.ndarray) -> dict[str, Any]:
+    """The saved ``metrics_``: one JSON object."""
+    try:
+        metrics = json.loads(str(stored)) if stored.shape == () else None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: metrics is not valid JSON ({error})") from error
+    if not isinstance(metrics, dict):
+        raise ValueError(f"{path}: metrics must be a JSON object of the field's metrics")
+    return metrics
 
 
 def _read_entries(path: Path) -> dict[str, np.ndarray]:
@@ -115,7 +139,8 @@ def _read_entries(path: Path) -> dict[str, np.ndarray]:
         if not isinstance(loaded, np.lib.npyio.NpzFile):
             raise ValueError("a single array, not an .npz archive")
         with loaded as f:
-            entries = {name: f[name] for name in REQUIRED_ENTRIES & set(f.files)}
+            wanted = (REQUIRED_ENTRIES | OPTIONAL_ENTRIES) & set(f.files)
+            entries = {name: f[name] for name in wanted}
     except Exception as error:  # the file's reader fails in many ways, all of them bad input
         raise ValueError(f"{path} is not a readable saved model ({error})") from error
     missing = REQUIRED_ENTRIES - set(entries)
@@ -186,6 +211,14 @@ def export_mat(model: SparseAutoencoder, path: str | Path) -> Path:
 
     model._check_fitted()
     path = Path(path)
+    if isinstance(model.model_, SaeChoice):
+        architecture = model.model_.architecture
+        raise ValueError(
+            f"export_mat writes the course's MATLAB layout, and the course's code has no "
+            f"architecture={architecture!r} model (its own code, pre-encoder bias"
+            f"{', thresholds' if architecture == 'jumprelu' else ''}): use save() for the "
+            ".npz, or theta_ and W1_, W2_, b1_, b2_ with scipy.io.savemat"
+        )
     if not model.model_.is_notes:  # a generalization: theta, every block, the layer sizes
         blocks = {f"W{l}": W for l, W in enumerate(model.coefs_, start=1)}
         blocks |= {f"b{l}": b[:, None] for l, b in enumerate(model.intercepts_, start=1)}

@@ -25,14 +25,15 @@ from ..model import CostTerms
 from ..optimize import LbfgsResult
 from ..params import as_rng
 from ..validation import check_finite
-from . import persistence
+from . import persistence, saes
 from .checks import (
     EXPECTED_FAILED_CHECKS,
     check_samples,
+    structure_choice,
     validated_choice,
     warn_if_transposed,
 )
-from .choice import ModelChoice, choose_model
+from .choice import ModelChoice, SaeChoice
 from .protocol import ParamsProtocol
 from .training import device_columns, log_spaced_iterations, train
 
@@ -75,10 +76,34 @@ class SparseAutoencoder(ParamsProtocol):
     sparse_layers : sequence of int, optional
         Hidden layers (numbered as in the notes, from 2) the activation penalties apply to;
         default the code layer.
-    solver : {"lbfgs", "adam", "sgd"}
-        Full-batch L-BFGS (the notes), or minibatch Adam or SGD with momentum.
+    solver : {"lbfgs", "adam", "sgd"} or None
+        Full-batch L-BFGS (the notes), or minibatch Adam or SGD with momentum. None (the
+        default): the model's own, L-BFGS for the notes' family and Adam for the other
+        architectures (the only solver they accept).
     learning_rate, batch_size, momentum : float, int, float
         The minibatch solvers' step size, examples per step and SGD momentum.
+    architecture : {"notes", "relu-l1", "topk", "batchtopk", "jumprelu"}
+        ``"notes"`` (the default): the notes' model and the generalizations above. The others
+        are the sparse autoencoders of interpretability research
+        (:mod:`ufldl_sae.beyond.saes`), which learn a dictionary of features from a network's
+        activations: a linear decoder ``W2`` whose columns are the features, a pre-encoder bias
+        and a code that is exactly 0 when off. ``"relu-l1"``: ReLU code, L1 penalty weighted by
+        the decoder norms; ``"topk"``: each sample keeps its ``k`` largest latents (Gao et al.,
+        2024); ``"batchtopk"``: ``k`` per sample on average over a batch; ``"jumprelu"``:
+        learned thresholds and an L0 penalty (Rajamanoharan et al., 2024). They are trained by
+        :func:`~ufldl_sae.beyond.saes.train.train_sae`'s minibatch Adam for ``max_iter``
+        epochs; the notes' family's parameters (``solver="lbfgs"``, ``hidden_layer_sizes``,
+        units, ``penalties``, ``lambda_``, ``sparsity_param``, ``beta``) are refused with them.
+    k : int, optional
+        TopK's and BatchTopK's budget, the field's "k" (and the "L0" they fix): latents per
+        sample, in ``[1, hidden_size]``. None: ``SaeOptions``' default 5. Refused for the
+        other architectures.
+    l1_coefficient : float, optional
+        ReLU + L1's sparsity weight, the field's "L1 coefficient" (lambda): >= 0. None:
+        ``SaeOptions``' default 0.2. Refused for the other architectures.
+    l0_coefficient : float, optional
+        JumpReLU's weight of its L0 penalty, the field's "sparsity coefficient": >= 0. None:
+        ``SaeOptions``' default 0.03. Refused for the other architectures.
 
     Attributes
     ----------
@@ -100,14 +125,21 @@ class SparseAutoencoder(ParamsProtocol):
     penalty_terms_ : dict of str to float
         Each term of the final cost by name.
     cost_terms_history_ : list of (int, CostTerms)
-        The terms at about 25 log-spaced iterations (for the loss plot).
-    result_ : LbfgsResult or MinibatchResult
+        The terms at about 25 log-spaced iterations (for the loss plot); the notes' family.
+    result_ : LbfgsResult, MinibatchResult or SaeResult
         The optimizer's full result (message, evaluations, wall time, interrupted, history).
-    model_ : ModelChoice
+    metrics_ : dict
+        The other architectures: the field's metrics on the training data, with SAELens's
+        names (``l0``, ``mse``, ``explained_variance``, ``dead_fraction``, ...;
+        :func:`~ufldl_sae.beyond.saes.train.evaluate`).
+    threshold_ : ndarray
+        JumpReLU: each latent's learned threshold.
+    model_ : ModelChoice or SaeChoice
         The model chosen once, at fit, from the parameters: the notes' (computed by
         :func:`~ufldl_sae.model.sparse_autoencoder_cost`) or a generalization (by
         :func:`~ufldl_sae.beyond.deep.autoencoder_cost`), with its layers, units and the
-        penalties in force.
+        penalties in force; for the other architectures, a
+        :class:`~ufldl_sae.estimator.choice.SaeChoice`.
     """
 
     #: scikit-learn estimator checks that contradict the notes, with the reason
@@ -131,10 +163,14 @@ class SparseAutoencoder(ParamsProtocol):
         output_activation: str = "sigmoid",
         penalties: str | Sequence[Penalty] | None = None,
         sparse_layers: Sequence[int] | None = None,
-        solver: str = "lbfgs",
+        solver: str | None = None,
         learning_rate: float = 1e-3,
         batch_size: int = 256,
         momentum: float = 0.9,
+        architecture: str = "notes",
+        k: int | None = None,
+        l1_coefficient: float | None = None,
+        l0_coefficient: float | None = None,
     ) -> None:
         self.hidden_size = hidden_size
         self.sparsity_param = sparsity_param
@@ -155,9 +191,13 @@ class SparseAutoencoder(ParamsProtocol):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.momentum = momentum
+        self.architecture = architecture
+        self.k = k
+        self.l1_coefficient = l1_coefficient
+        self.l0_coefficient = l0_coefficient
 
     # -- validation and the model chosen once ----------------------------------------------------
-    def check_params(self) -> ModelChoice:
+    def check_params(self) -> ModelChoice | SaeChoice:
         """Validate the constructor's arguments and return the model they describe.
 
         ``fit`` does it first; a caller that must refuse bad values before it creates anything
@@ -169,18 +209,22 @@ class SparseAutoencoder(ParamsProtocol):
         self._checked = (params, choice)
         return choice
 
-    def _validated_choice(self) -> ModelChoice:
+    def _validated_choice(self) -> ModelChoice | SaeChoice:
         """:meth:`check_params`'s choice when the parameters are unchanged since, else anew."""
         checked = getattr(self, "_checked", None)
         if checked is not None and checked[0] == self.get_params():
             return checked[1]
         return self.check_params()
 
-    def _model(self) -> ModelChoice:
+    def _model(self) -> ModelChoice | SaeChoice:
         """The fitted ``model_``; before any fit, the model the parameters describe (their
         structure checked, as :meth:`load` does: no backend needs to be present)."""
         fitted = getattr(self, "model_", None)
-        return fitted if fitted is not None else choose_model(self.get_params())
+        return fitted if fitted is not None else structure_choice(self.get_params())
+
+    def _is_sae(self) -> bool:
+        """Whether the fitted model is one of the dictionary-learning architectures."""
+        return isinstance(self.model_, SaeChoice)
 
     @property
     def rho_(self) -> float | None:
@@ -213,7 +257,9 @@ class SparseAutoencoder(ParamsProtocol):
         ``callback(record, theta)`` runs after each iteration or epoch (checkpoints;
         ``StopIteration`` ends the run). ``cost_function`` replaces the notes' cost (a
         student's own; the notes' model only). Ctrl-C ends the run with the best parameters so
-        far (``result_.interrupted``).
+        far (``result_.interrupted``). The other architectures train by
+        :func:`~ufldl_sae.beyond.saes.train.train_sae` (:func:`~.saes.fit_sae`), which takes
+        neither ``theta0`` nor ``callback``.
         """
         choice = self._validated_choice()  # the one validation of the parameters
         X = check_samples(X)
@@ -222,8 +268,12 @@ class SparseAutoencoder(ParamsProtocol):
         if cost_function is not None and not choice.is_notes:
             raise ValueError(
                 "cost_function replaces the notes' sparse_autoencoder_cost, so it needs the "
-                "notes' model: one hidden layer, sigmoid units, no penalties argument"
+                "notes' model: one hidden layer, sigmoid units, no penalties argument, "
+                "architecture='notes'"
             )
+        if isinstance(choice, SaeChoice):
+            saes.fit_sae(self, choice, X, theta0=theta0, callback=callback)
+            return self
         data = device_columns(X, self.backend, self.dtype)  # checked above by check_samples
         rng = as_rng(self.random_state)  # one generator: initial weights, then shuffling
         if theta0 is None:
@@ -260,7 +310,7 @@ class SparseAutoencoder(ParamsProtocol):
         """Fitted state from a theta trained elsewhere (a run folder's ``theta.npz``), for the
         model the current parameters describe; a theta that is not a finite real vector of the
         size that model on ``visible`` features needs is refused (``ValueError``)."""
-        choice = choose_model(self.get_params())
+        choice = structure_choice(self.get_params())
         theta = np.asarray(theta)
         expected = choice.theta_size(visible)
         if theta.shape != (expected,) or theta.dtype.kind not in "fiu":
@@ -271,8 +321,15 @@ class SparseAutoencoder(ParamsProtocol):
         check_finite("theta", theta, np)
         self._set_fitted(choice, theta, visible)
 
-    def _set_fitted(self, choice: ModelChoice, theta: np.ndarray, visible: int) -> None:
+    def _set_fitted(
+        self, choice: ModelChoice | SaeChoice, theta: np.ndarray, visible: int
+    ) -> None:
         """The fitted model and its parameters, by block in the notes' shapes."""
+        if isinstance(choice, SaeChoice):
+            saes.set_fitted_sae(self, choice, theta, visible)
+            return
+        for name in saes.SAE_ONLY:  # a model refitted with the notes' family shows none
+            self.__dict__.pop(name, None)
         self.model_ = choice
         self.theta_ = np.asarray(theta, dtype=np.float64)
         self.n_features_in_ = visible
@@ -294,14 +351,19 @@ class SparseAutoencoder(ParamsProtocol):
     def transform(self, X: Any) -> np.ndarray:
         """Encode: the code layer's activations of each sample, shape (n_samples, code size)."""
         columns = self._columns(X)
+        if self._is_sae():  # the code f: exactly 0 where a latent is off
+            return np.asarray(saes.encode_columns(self, columns)[0]).T
         return deep.encode(self.theta_, self.layer_sizes_, columns,
                            activation=self.model_.activation, check_inputs=False).T  # fmt: skip
 
     def inverse_transform(self, H: Any) -> np.ndarray:
-        """Decode code-layer activations (n_samples, code size) into outputs."""
+        """Decode code-layer activations (n_samples, code size) into outputs (the other
+        architectures: the linear decoder ``W2 f + b2``)."""
         self._check_fitted()
         code = deep.code_layer(self.layer_sizes_)
         H = check_samples(H, "H", features=self.layer_sizes_[code - 1], owner=type(self).__name__)
+        if self._is_sae():
+            return saes.decode_codes(self, H)
         hidden = get_activation(self.model_.activation)
         output = get_activation(self.model_.output_activation)
         a = H.T
@@ -314,6 +376,8 @@ class SparseAutoencoder(ParamsProtocol):
     def reconstruct(self, X: Any) -> np.ndarray:
         """Encode then decode: the autoencoder's output for each sample."""
         columns = self._columns(X)
+        if self._is_sae():
+            return np.asarray(saes.encode_columns(self, columns)[1]).T
         return deep.reconstruct(
             self.theta_, self.layer_sizes_, columns, activation=self.model_.activation,
             output_activation=self.model_.output_activation, check_inputs=False,
@@ -323,6 +387,8 @@ class SparseAutoencoder(ParamsProtocol):
         r"""Each sample's squared error :math:`\frac{1}{2}\lVert \hat x - x\rVert^2`, shape
         (n_samples,); their mean is the cost's reconstruction term."""
         columns = self._columns(X)
+        if self._is_sae():
+            return saes.reconstruction_errors(self, columns)
         return deep.reconstruction_errors(
             self.theta_, self.layer_sizes_, columns, activation=self.model_.activation,
             output_activation=self.model_.output_activation, check_inputs=False,
@@ -339,18 +405,26 @@ class SparseAutoencoder(ParamsProtocol):
         return self.cost_terms(X).total
 
     def cost_terms(self, X: Any) -> CostTerms:
-        """The terms of J on ``X`` for the fitted parameters (see ``cost_terms_``)."""
+        """The terms of J on ``X`` for the fitted parameters (see ``cost_terms_``). The other
+        architectures: reconstruction, 0 and their penalty (L1, L0; 0 for TopK's budget)."""
         columns = self._columns(X)
+        if self._is_sae():
+            return self.model_.cost_terms(self.theta_, columns)[0]
         return self._terms(self.model_, self.theta_, columns)[0]
 
-    def sparsity_report(self, X: Any, threshold: float = 0.1) -> dict[str, Any]:
+    def sparsity_report(self, X: Any, threshold: float | None = None) -> dict[str, Any]:
         """How sparse the code is on ``X``: each code unit's average activation against rho.
 
         Returns ``rho`` (None without a KL penalty), ``rho_hat`` (per unit), its mean, minimum
-        and maximum, and the fraction of all activations above ``threshold`` (0.1, as the
-        tutorials' monitor).
+        and maximum, and the fraction of all activations above ``threshold`` (None: 0.1, as
+        the tutorials' monitor). The other architectures, whose codes are exactly 0 when off
+        (None: 0): ``l0``, ``fraction_active``, ``firing_frequency`` and ``dead_fraction``
+        (:func:`~ufldl_sae.estimator.saes.sparsity_report`).
         """
         a2 = self.transform(X)  # (n_samples, code size)
+        if self._is_sae():
+            return saes.sparsity_report(a2, 0.0 if threshold is None else threshold)
+        threshold = 0.1 if threshold is None else threshold
         rho_hat = a2.mean(axis=0)
         return {
             "rho": self.rho_,

@@ -57,10 +57,11 @@ def train(
     cost_function: Callable[..., tuple[Any, Any]] | None,
 ) -> LbfgsResult | MinibatchResult:
     """Train the chosen model on ``data`` with the estimator's validated ``params``: its
-    ``solver``, iterations (epochs), progress lines every ``verbose`` iterations, and for the
-    minibatch solvers their step size, batch size, momentum and ``rng`` for the shuffling."""
+    ``solver`` (None: L-BFGS), iterations (epochs), progress lines every ``verbose``
+    iterations, and for the minibatch solvers their step size, batch size, momentum and ``rng``
+    for the shuffling."""
     every = int(params["verbose"])
-    if params["solver"] == "lbfgs":
+    if params["solver"] in (None, "lbfgs"):  # None: the notes' family's own solver, L-BFGS
         return fit_lbfgs(
             choice, theta0, data, backend=params["backend"], max_iter=params["max_iter"],
             history_size=params["history_size"],
