@@ -259,3 +259,15 @@ def test_k_is_never_needed_by_the_penalized_architectures(hidden, architecture):
     choice = SparseAutoencoder(architecture=architecture, hidden_size=hidden).check_params()
     assert choice.k == min(5, hidden)
     assert choice.options(epochs=1).hidden_size == hidden  # SaeOptions accepts it
+
+
+def test_another_backend_and_float32_train_the_same_model(X):
+    """The data go to the backend once, in the dtype; the fitted blocks come back as host
+    float64, and the code keeps TopK's exact budget."""
+    pytest.importorskip("array_api_strict")
+    model = SparseAutoencoder(architecture="topk", k=K, max_iter=1, backend="array_api_strict",
+                              dtype="float32", **COMMON).fit(X[:1000])  # fmt: skip
+    assert model.result_.options.dtype == "float32"
+    assert type(model.theta_) is np.ndarray and model.theta_.dtype == np.float64
+    assert model.metrics_["l0"] == K
+    np.testing.assert_array_equal((model.transform(X[:50]) > 0).sum(axis=1), K)

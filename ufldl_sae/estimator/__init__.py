@@ -17,7 +17,11 @@ decay and the KL penalty, L-BFGS, computed by :func:`~ufldl_sae.model.sparse_aut
 reach past the notes (the tutorials' deep, ReLU, tanh and minibatch Adam autoencoders); any of
 them set to something else routes the same ``fit`` through
 :func:`~ufldl_sae.beyond.deep.autoencoder_cost` and, for ``"adam"`` and ``"sgd"``,
-:func:`~ufldl_sae.beyond.minibatch.minimize_minibatch`.
+:func:`~ufldl_sae.beyond.minibatch.minimize_minibatch`. ``architecture`` (``"relu-l1"``,
+``"topk"``, ``"batchtopk"``, ``"jumprelu"``) makes it one of the sparse autoencoders of
+interpretability research instead, trained by :func:`~ufldl_sae.beyond.saes.train.train_sae`
+(:mod:`~ufldl_sae.estimator.saes`): ``SparseAutoencoder(architecture="topk", k=5,
+hidden_size=256).fit(X)``.
 
 Input: ``X`` may be any array-like (a NumPy array, another array library's array, a list, a
 pandas DataFrame, anything with ``__array__``); it is converted once, on the host, at the edge
@@ -30,7 +34,8 @@ without transposing. scikit-learn's own estimator checks pass on the class
 The package's modules: :mod:`~ufldl_sae.estimator.choice` (the model chosen once,
 :class:`ModelChoice`), :mod:`~ufldl_sae.estimator.checks` (the parameters and ``X`` validated
 once, at the public edge), :mod:`~ufldl_sae.estimator.training` (the chosen model wired to its
-solver), :mod:`~ufldl_sae.estimator.persistence` (``.npz`` and ``.mat`` files),
+solver), :mod:`~ufldl_sae.estimator.saes` (the dictionary-learning architectures' wiring),
+:mod:`~ufldl_sae.estimator.persistence` (``.npz`` and ``.mat`` files),
 :mod:`~ufldl_sae.estimator.protocol` (scikit-learn's parameter protocol) and
 :mod:`~ufldl_sae.estimator.sparse_autoencoder` (the class).
 """
@@ -40,10 +45,11 @@ from .checks import (
     NonNumericInputError,
     check_samples,
     host_samples,
+    structure_choice,
     validated_choice,
     warn_if_transposed,
 )
-from .choice import ModelChoice, choose_model, group_terms
+from .choice import ModelChoice, SaeChoice, choose_model, group_terms
 from .sparse_autoencoder import SparseAutoencoder
 from .training import log_spaced_iterations
 
@@ -51,12 +57,14 @@ __all__ = [
     "ALL_SOLVERS",
     "ModelChoice",
     "NonNumericInputError",
+    "SaeChoice",
     "SparseAutoencoder",
     "check_samples",
     "choose_model",
     "group_terms",
     "host_samples",
     "log_spaced_iterations",
+    "structure_choice",
     "validated_choice",
     "warn_if_transposed",
 ]

@@ -53,9 +53,9 @@ NOTES_FAMILY_DEFAULTS: dict[str, Any] = {
 
 #: What a dictionary-learning architecture uses instead of each notes' family parameter.
 _INSTEAD = {
-    "sparsity_param": "its sparsity is its own knob",
+    "sparsity_param": "it has no KL penalty",
     "lambda_": "it has no weight decay",
-    "beta": "its sparsity is its own knob",
+    "beta": "it has no KL penalty",
     "hidden_layer_sizes": "it has one layer of latents: use hidden_size",
     "activation": "its code is the architecture's",
     "output_activation": "its decoder is linear",
@@ -86,8 +86,9 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
-def validated_choice(params: Mapping[str, Any]) -> ModelChoice:
-    """Validate the estimator's parameters once and choose the model they describe.
+def validated_choice(params: Mapping[str, Any]) -> ModelChoice | SaeChoice:
+    """Validate the estimator's parameters once and choose the model they describe (a
+    :class:`~ufldl_sae.estimator.choice.SaeChoice` for the dictionary-learning architectures).
 
     ``params`` is :meth:`~ufldl_sae.estimator.SparseAutoencoder.get_params`'s dictionary. Each
     bad value raises a ``ValueError`` naming the parameter, its value and what is expected.
