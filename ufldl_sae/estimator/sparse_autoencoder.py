@@ -52,7 +52,8 @@ class SparseAutoencoder(ParamsProtocol):
     beta : float
         Weight of the sparsity penalty, >= 0.
     max_iter : int
-        L-BFGS iterations (``train.m``: 400); epochs for ``solver="adam"`` or ``"sgd"``.
+        L-BFGS iterations (``train.m``: 400); epochs for ``solver="adam"`` or ``"sgd"`` and
+        for the other architectures (400 epochs is long there: the toy preset trains 20).
     backend : {"numpy", "cupy", "array_api_strict"}
         Where the cost runs; the data are moved there once.
     dtype : {"float64", "float32"}
