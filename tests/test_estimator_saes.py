@@ -168,7 +168,7 @@ def test_the_demanding_users_line_trains_topk_with_adam(X):
 def test_verbose_prints_every_epoch_asked_and_the_last(X, capsys):
     SparseAutoencoder(architecture="relu-l1", max_iter=3, verbose=2, **COMMON).fit(X)
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["epoch", "cost", "dead"]
+    assert lines[0].split() == ["epoch", "cost", "dead", "time"]
     assert [int(line.split()[0]) for line in lines[1:]] == [1, 2, 3]
 
 

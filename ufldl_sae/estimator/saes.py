@@ -67,7 +67,8 @@ def fit_sae(
             raise ValueError(
                 f"{name} is not supported for architecture={choice.architecture!r}: "
                 "ufldl_sae.beyond.saes.train_sae starts from its own initialization and "
-                "reports its per-epoch history when it ends (result_.history); leave "
+                "hands back no parameters before it ends (the per-epoch history is "
+                "result_.history, and verbose prints it as it runs); leave "
                 f"{name}=None"
             )
     samples = X.shape[0]
@@ -83,10 +84,9 @@ def fit_sae(
         learning_rate=float(model.learning_rate), seed=sae_seed(model.random_state),
         dtype=model.dtype,
     )  # fmt: skip
-    result = train_sae(data, options)
     every = int(model.verbose)
-    if every > 0:
-        print_history(result.history, every)
+    printer = epoch_printer(every, options.epochs) if every > 0 else None
+    result = train_sae(data, options, progress=printer)
     set_fitted_sae(model, choice, result.theta, X.shape[1])
     model.result_ = result
     model.n_iter_ = len(result.history)
@@ -95,18 +95,21 @@ def fit_sae(
     model.cost_terms_, model.penalty_terms_ = choice.cost_terms(result.theta, data)
 
 
-def print_history(
-    history: list[dict[str, float]], every: int, stream: TextIO | None = None
-) -> None:
-    """A line every ``every`` epochs (and the first and last): epoch, mean minibatch cost, dead
-    latents. ``train_sae`` hands its history back when it ends, so the lines come then, not
-    as the epochs run."""
-    stream = stream or sys.stdout
-    print(f"{'epoch':>6} {'cost':>12} {'dead':>6}", file=stream)
-    for h in history:
+def epoch_printer(
+    every: int, epochs: int, stream: TextIO | None = None
+) -> Callable[[dict[str, float]], None]:
+    """A progress callback for ``train_sae``: a header, then a line every ``every`` epochs (and
+    the first and last) as each ends: epoch, mean minibatch cost, dead latents, seconds."""
+    out = stream or sys.stdout
+    print(f"{'epoch':>6} {'cost':>12} {'dead':>6} {'time':>8}", file=out, flush=True)
+
+    def show(h: dict[str, float]) -> None:
         epoch = int(h["epoch"])
-        if epoch % every == 0 or epoch in (1, len(history)):
-            print(f"{epoch:>6} {h['cost']:>12.6g} {h['dead_fraction']:>6.1%}", file=stream)
+        if epoch % every == 0 or epoch in (1, epochs):
+            line = f"{epoch:>6} {h['cost']:>12.6g} {h['dead_fraction']:>6.1%} {h['seconds']:>7.1f}s"
+            print(line, file=out, flush=True)
+
+    return show
 
 
 def set_fitted_sae(model: SparseAutoencoder, choice: SaeChoice, theta: Any, visible: int) -> None:

@@ -183,6 +183,7 @@ def train_sae(
     *,
     features: Any = None,
     evaluate_on: Any = None,
+    progress: Callable[[dict[str, float]], None] | None = None,
     **overrides: Any,
 ) -> SaeResult:
     """Train ``options.architecture`` on ``data`` (visible x m) by minibatch Adam.
@@ -192,7 +193,8 @@ def train_sae(
     noisy steps do not need more digits); the metrics accumulate in float64 whatever it is.
     TopK and BatchTopK add AuxK on the latents dead for ``dead_after`` samples. The metrics
     are taken on ``evaluate_on`` (default: ``data``), with ``mcc`` when the true ``features``
-    are given.
+    are given. ``progress(row)`` is called with each epoch's history row (epoch, mean
+    minibatch cost, dead fraction, seconds so far) as soon as the epoch ends.
     """
     o = replace(options, **overrides)
     xp = array_namespace(data)
@@ -240,7 +242,10 @@ def train_sae(
                     theta = normalize_decoder(theta, v, h)
                 total += float(cost)
             history.append({"epoch": epoch + 1, "cost": total / max(1, m // o.batch_size),
-                            "dead_fraction": dead.dead_fraction})  # fmt: skip
+                            "dead_fraction": dead.dead_fraction,
+                            "seconds": time.perf_counter() - start})  # fmt: skip
+            if progress is not None:
+                progress(history[-1])
     seconds = time.perf_counter() - start
     metrics = evaluate(theta, o, data if evaluate_on is None else evaluate_on, features=features)
     return SaeResult(theta, o, metrics, seconds, history)
