@@ -11,5 +11,7 @@ notes' style, a cost with a hand-derived gradient over a flat theta, and gradien
 * :func:`~.jumprelu.jumprelu_cost`: learned thresholds, straight-through, L0 penalty;
 * :mod:`~.decoder`: the unit-norm decoder and the dead-latent bookkeeping;
 * :mod:`~.metrics`: the field's metrics, with SAELens's names;
+* :mod:`~.refit`: the best sizes on the encoder's chosen latents, to tell the encoder's error
+  from the dictionary's;
 * :mod:`~.train`: minibatch Adam for all of them.
 """

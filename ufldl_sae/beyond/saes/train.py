@@ -35,6 +35,7 @@ from .jumprelu import DEFAULT_BANDWIDTH, jumprelu_cost
 from .layout import ARCHITECTURES, initialize_sae, sae_unpack
 from .metrics import MetricsAccumulator
 from .models import auxk_cost, batchtopk_cost, batchtopk_mask, relu_l1_cost, topk_cost, topk_mask
+from .refit import support_refit
 
 __all__ = [
     "SaeOptions",
@@ -162,9 +163,20 @@ def encode(theta: Any, options: SaeOptions, data: Any) -> tuple[Any, Any]:
 
 
 def evaluate(
-    theta: Any, options: SaeOptions, data: Any, *, features: Any = None, batch: int = 20_000
+    theta: Any,
+    options: SaeOptions,
+    data: Any,
+    *,
+    features: Any = None,
+    batch: int = 20_000,
+    refit: bool = False,
 ) -> dict[str, Any]:
-    """The metrics of :mod:`~ufldl_sae.beyond.saes.metrics` on ``data``, in batches."""
+    """The metrics of :mod:`~ufldl_sae.beyond.saes.metrics` on ``data``, in batches.
+
+    ``refit=True`` measures the reconstruction from the same latents with their sizes solved
+    by least squares (:func:`~ufldl_sae.beyond.saes.refit.support_refit`): what the dictionary
+    and the encoder's selection allow, apart from the encoder's sizing.
+    """
     threshold = SIGMOID_FIRING_THRESHOLD if options.architecture == "notes" else 0.0
     acc = MetricsAccumulator(options.hidden_size, firing_threshold=threshold)
     m = data.shape[1]
@@ -172,6 +184,8 @@ def evaluate(
     for start in range(0, m, size):
         x = data[:, start : min(start + size, m)]  # the array API has no out-of-range stop
         f, x_hat = encode(theta, options, x)
+        if refit:
+            x_hat = _refit_in_batches(theta, options, x, f, batch)
         acc.add(x, x_hat, f)
     decoder = sae_unpack(theta, data.shape[0], options.hidden_size)["W2"]
     return acc.result(decoder=decoder, features=features)
@@ -249,6 +263,21 @@ def train_sae(
     seconds = time.perf_counter() - start
     metrics = evaluate(theta, o, data if evaluate_on is None else evaluate_on, features=features)
     return SaeResult(theta, o, metrics, seconds, history)
+
+
+def _refit_in_batches(theta: Any, options: SaeOptions, x: Any, f: Any, batch: int) -> Any:
+    """:func:`support_refit` a few thousand examples at a time (it holds visible x K numbers
+    per example); the notes' sigmoid code has no support to keep, so it is refused."""
+    if options.architecture == "notes":
+        raise ValueError("refit needs a sparse code: the notes' sigmoid units are never 0")
+    xp = array_namespace(x)
+    v, h, m = x.shape[0], options.hidden_size, x.shape[1]
+    step = max(1, min(batch, 5_000))
+    parts = [
+        support_refit(theta, v, h, x[:, i : min(i + step, m)], f[:, i : min(i + step, m)])
+        for i in range(0, m, step)
+    ]
+    return xp.concat(parts, axis=1)
 
 
 def _decay(t: int, total: int, fraction: float) -> float:
