@@ -234,26 +234,24 @@ def top_digits_figure(
     """
     side, rows, cols = 28, len(latents), per_latent
     mosaic = np.ones((rows * (side + 1) + 1, cols * (side + 1) + 1))
-    names, right = [], []
+    names = []
     for r, j in enumerate(latents):
         top = np.argsort(-codes[j], kind="stable")[:per_latent]
         y = 1 + r * (side + 1)
         for c, i in enumerate(top):
             x = 1 + c * (side + 1)  # black ink on white: the digits as they are written
             mosaic[y : y + side, x : x + side] = 1 - images[:, i].reshape(side, side, order="F")
-        names.append(f"#{int(j)}: {np.mean(codes[j] > 0):.1%}")
-        right.append(" ".join(str(int(labels[i])) for i in top) if labels is not None else "")
-    fig = Figure(figsize=(6.2, 0.55 * rows + 1.2), layout="constrained")
+        shown = "" if labels is None else "\n" + "".join(str(int(labels[i])) for i in top)
+        names.append(f"#{int(j)}, {np.mean(codes[j] > 0):.1%}{shown}")
+    fig = Figure(figsize=(5.4, 0.55 * rows + 1.1), layout="constrained")
     ax = fig.add_subplot()
     ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     centers = [1 + r * (side + 1) + side / 2 for r in range(rows)]
     ax.set_yticks(centers, names, fontsize=7)
     ax.set_xticks([])
-    twin = ax.secondary_yaxis("right")
-    twin.set_yticks(centers, right, fontsize=7)
     ax.set_title(title or "top-activating digits per latent", fontsize=9)
-    add_caption(fig, "Each row: one latent (its number and the share of digits it fires on), "
-                "its strongest digits left to right; right: their labels.")  # fmt: skip
+    add_caption(fig, "Each row: one latent (its number, the share of digits it fires on, the "
+                "labels of its top digits), its strongest digits left to right.")  # fmt: skip
     return fig
 
 
