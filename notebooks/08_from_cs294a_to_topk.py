@@ -233,6 +233,11 @@ print("claims checked")
 # otherwise downloaded once into a cache (`fetch_mnist`).
 
 # %%
+from io import BytesIO
+
+from IPython.display import Image as PngImage
+from PIL import Image
+
 from ufldl_sae.beyond.saes.train import encode, evaluate
 from ufldl_sae.runs.activations_run import decoder_pixels
 from ufldl_sae.runs.figures import choose_latents, decoder_pixels_figure, top_digits_figure
@@ -248,6 +253,15 @@ print(f"network: 784-196 trained on {net['images']} digits, {net['iterations']} 
       f"iterations, final J {net['cost']:.3f}, {net['seconds']:.0f} s")
 print(f"a2: {acts.train.shape} training, {acts.test.shape} test; mean activation "
       f"{acts.train.mean():.4f}; units above 0.5 per digit {(acts.train > 0.5).sum(0).mean():.1f}")
+
+
+def show_gray(fig):
+    """A grey figure as a one-channel PNG: a third of the bytes of matplotlib's RGBA, which
+    keeps the committed notebook small."""
+    rgba, gray = BytesIO(), BytesIO()
+    fig.savefig(rgba, format="png")
+    Image.open(rgba).convert("L").save(gray, format="png", optimize=True)
+    return PngImage(gray.getvalue())
 
 # %% [markdown]
 # Three of the field's models, each with 4 latents per unit of the layer, trained by minibatch
@@ -265,11 +279,13 @@ act_runs = {
 }
 held_out = acts.test.astype(np.float32)
 act_results = {name: train_sae(acts.train, o, evaluate_on=held_out) for name, o in act_runs.items()}
+ev_train = {name: evaluate(r.theta, r.options, acts.train)["explained_variance"]
+            for name, r in act_results.items()}
 print(f"{'model (test digits)':20s} {'l0':>6s} {'EV':>6s} {'train EV':>8s} {'mse':>8s} "
       f"{'cossim':>6s} {'l2 ratio':>8s} {'dead':>5s} {'s':>5s}")
 for name, r in act_results.items():
-    mt, ev_train = r.metrics, evaluate(r.theta, r.options, acts.train)["explained_variance"]
-    print(f"{name:20s} {mt['l0']:6.2f} {mt['explained_variance']:6.3f} {ev_train:8.3f} "
+    mt = r.metrics
+    print(f"{name:20s} {mt['l0']:6.2f} {mt['explained_variance']:6.3f} {ev_train[name]:8.3f} "
           f"{mt['mse']:8.5f} {mt['cossim']:6.3f} {mt['l2_ratio']:8.3f} "
           f"{mt['dead_fraction']:5.3f} {r.seconds:5.1f}")
 
@@ -279,11 +295,12 @@ for name, r in act_results.items():
 # %%
 act_budgets = [1, 2, 4, 8, 12, 16, 24, 32, 48, 64]
 fig, ax = plt.subplots()
+at8 = {}
 for name, r in act_results.items():
     curve = budget_curve(r.theta, r.options, held_out, act_budgets)
     ax.plot([c["l0"] for c in curve], [c["explained_variance"] for c in curve], ".-", label=name)
-    at8 = next(c for c in curve if c["budget"] == 8)
-    print(f"{name:20s} at 8 latents per digit: EV {at8['explained_variance']:.3f}")
+    at8[name] = next(c for c in curve if c["budget"] == 8)["explained_variance"]
+    print(f"{name:20s} at 8 latents per digit: EV {at8[name]:.3f}")
 ax.set(xlabel="l0 (latents per test digit)", ylabel="explained variance", ylim=(0, 1))
 ax.legend(fontsize=7)
 plt.show()
@@ -319,7 +336,7 @@ unit_purity, _ = label_purity(acts.test)
 print(f"label purity of the top 8 test digits: TopK latents {purity:.3f} ({counted} latents), "
       f"the network's units {unit_purity:.3f} (196 units)")
 shown = choose_latents(codes)
-top_digits_figure(codes, acts.test_images, acts.test_labels, shown, title="TopK latents")
+show_gray(top_digits_figure(codes, acts.test_images, acts.test_labels, shown, title="TopK latents"))
 
 # %% [markdown]
 # Each latent's decoder direction lives in the 196-unit space; the notes' own decoder $W^{(2)}$
@@ -328,4 +345,32 @@ top_digits_figure(codes, acts.test_images, acts.test_labels, shown, title="TopK 
 # reads: the sigmoid output and $b^{(2)}$ come after, and the top digits above are the reading.
 
 # %%
-decoder_pixels_figure(decoder_pixels(topk.theta, topk.options, acts.theta), shown)
+show_gray(decoder_pixels_figure(decoder_pixels(topk.theta, topk.options, acts.theta), shown))
+
+# %% [markdown]
+# ## What the real network shows
+#
+# TopK uses exactly its 16 latents per digit and explains 0.881 of the variance of the test
+# digits' activations, 0.889 of the training digits': the dictionary carries over to digits it
+# never saw. JumpReLU explains about as much (0.885) and ReLU + L1 less (0.816), each with
+# about 43 latents per digit (43.38 and 43.83), close to three times TopK's budget, and ReLU +
+# L1 shrinks again, as on the toy (l2 ratio 0.814 against TopK's 0.943). Cut to 8 latents per
+# digit, TopK's code still explains 0.788, JumpReLU's 0.531 and ReLU + L1's 0.645: a model
+# trained at a budget packs what it knows into that budget.
+#
+# Looking at the latents is where the real network differs from the toy. Their top digits'
+# label purity, 0.751 over 622 TopK latents, is below that of the network's own units, 0.802:
+# by this crude measure the latents are no more tied to one digit class than the units are,
+# and several rows of the mosaic mix classes. That is no failure: a layer trained to
+# reconstruct digits has no reason to encode their labels, and top-activating examples show
+# what a latent responds to most, not everything it does. The cell below checks these claims.
+
+# %%
+act_m = {name: r.metrics for name, r in act_results.items()}
+assert QUICK or abs(act_m["topk"]["l0"] - K_ACT) < 1e-9
+assert QUICK or abs(ev_train["topk"] - act_m["topk"]["explained_variance"]) < 0.02
+assert QUICK or min(act_m["jumprelu"]["l0"], act_m["relu + L1 x |d_j|"]["l0"]) > 2 * K_ACT
+assert QUICK or act_m["relu + L1 x |d_j|"]["l2_ratio"] < act_m["topk"]["l2_ratio"]
+assert QUICK or at8["topk"] > max(at8["jumprelu"], at8["relu + L1 x |d_j|"])
+assert QUICK or purity < unit_purity
+print("real-network claims checked")
