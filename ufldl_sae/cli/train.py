@@ -80,11 +80,13 @@ def add_train(subparsers: Any) -> None:
     p.add_argument("--batch-size", type=positive_int, help="adam/sgd examples per step")
     p.add_argument(
         "--test-examples", type=int,
-        help="held-out examples for the test reconstruction error and figures (0: none)",
+        help="held-out examples for the test reconstruction error and figures (0: none; "
+        "mnist-activations: the first N test digits, 10000)",
     )  # fmt: skip
     p.add_argument("--patch-size", type=positive_int, help="patches preset: side in pixels")
     p.add_argument("--num-patches", type=positive_int, help="patches preset: how many")
-    p.add_argument("--num-images", type=positive_int, help="mnist preset: first N digits")
+    p.add_argument("--num-images", type=positive_int,
+                   help="mnist, mnist-activations presets: the first N training digits")
     p.add_argument("--images", help="patches preset: your own IMAGES.mat (or IMAGES_RAW.mat)")
     p.add_argument(
         "--unwhitened", action="store_true", default=None,
