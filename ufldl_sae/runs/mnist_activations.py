@@ -60,8 +60,9 @@ class MnistActivations:
     ``train`` and ``test`` are ``a2`` (hidden x m, float64 on the host), ``*_images`` the
     digits they come from (784 x m, in [0, 1]) and ``*_labels`` their digits 0..9. ``theta``
     is the whole notes' autoencoder ``[W1(:); W2(:); b1; b2]`` (its decoder ``W2`` maps a code
-    back to the output's pre-activation); ``source`` says where it came from, ``encoder`` how
-    it was trained (iterations, digits, final cost, seconds) or the run folder read.
+    back to the output's pre-activation); ``encoder`` says where it came from: ``source``
+    ``"trained"`` with the digits, iterations, final cost, seconds and the notes' settings, or
+    ``"run"`` with the run folder read.
     """
 
     train: np.ndarray
