@@ -33,8 +33,11 @@ def add_train(subparsers: Any) -> None:
         description="Train the sparse autoencoder. Presets: 'patches' (the default; the sparse "
         "autoencoder exercise: 8x8 whitened natural-image patches, 64-25-64, L-BFGS) and "
         "'mnist' (the vectorization exercise: 784-196-784 on the first 10,000 MNIST digits). "
-        f"Beyond the notes, the tutorials' configurations: {tutorials} Every hyperparameter "
-        "can be overridden.",
+        f"Beyond the notes, the tutorials' configurations: {tutorials} And the sparse "
+        "autoencoders of interpretability research (--architecture): 'toy-features' on data "
+        "with known features, 'mnist-activations' on a real network's activations (the hidden "
+        "layer of the notes' MNIST autoencoder, trained first or read from --encoder-run). "
+        "Every hyperparameter can be overridden.",
     )
     p.add_argument("--preset", choices=list(PRESETS), help="default: patches")
     p.add_argument("--hidden-size", type=positive_int)
@@ -58,19 +61,32 @@ def add_train(subparsers: Any) -> None:
     )  # fmt: skip
     p.add_argument(
         "--architecture", choices=["notes", "relu-l1", "topk", "batchtopk", "jumprelu"],
-        help="toy-features preset: the sparse autoencoder (notes: sigmoid + KL; default topk)",
+        help="toy-features, mnist-activations presets: the sparse autoencoder (notes: sigmoid + "
+        "KL; default topk)",
     )  # fmt: skip
-    p.add_argument("--k", type=positive_int, help="topk/batchtopk: latents per sample (5)")
+    p.add_argument("--k", type=positive_int,
+                   help="topk/batchtopk: latents per sample (toy 5, mnist-activations 16)")
+    p.add_argument(
+        "--encoder-run", metavar="RUN_DIR",
+        help="mnist-activations: read the network from a finished 'train --preset mnist' run "
+        "instead of training it",
+    )  # fmt: skip
+    p.add_argument("--encoder-images", type=positive_int,
+                   help="mnist-activations: digits the network trains on (5000)")
+    p.add_argument("--encoder-iter", type=positive_int,
+                   help="mnist-activations: the network's L-BFGS iterations (100)")
     p.add_argument("--solver", choices=["lbfgs", "adam", "sgd"])
     p.add_argument("--learning-rate", type=float, help="adam/sgd step size")
     p.add_argument("--batch-size", type=positive_int, help="adam/sgd examples per step")
     p.add_argument(
         "--test-examples", type=int,
-        help="held-out examples for the test reconstruction error and figures (0: none)",
+        help="held-out examples for the test reconstruction error and figures (0: none; "
+        "mnist-activations: the first N test digits, 10000)",
     )  # fmt: skip
     p.add_argument("--patch-size", type=positive_int, help="patches preset: side in pixels")
     p.add_argument("--num-patches", type=positive_int, help="patches preset: how many")
-    p.add_argument("--num-images", type=positive_int, help="mnist preset: first N digits")
+    p.add_argument("--num-images", type=positive_int,
+                   help="mnist, mnist-activations presets: the first N training digits")
     p.add_argument("--images", help="patches preset: your own IMAGES.mat (or IMAGES_RAW.mat)")
     p.add_argument(
         "--unwhitened", action="store_true", default=None,
@@ -115,7 +131,8 @@ _FIELDS = (
     "hidden_size", "sparsity_param", "lambda_", "beta", "max_iter", "patch_size", "num_patches",
     "num_images", "images", "mnist_dir", "data_home", "backend", "dtype", "seed",
     "checkpoint_every", "hidden_layer_sizes", "activation", "output_activation", "penalties",
-    "solver", "learning_rate", "batch_size", "test_examples", "architecture", "k",
+    "solver", "learning_rate", "batch_size", "test_examples", "architecture", "k", "encoder_run",
+    "encoder_images", "encoder_iter",
 )  # fmt: skip
 
 
@@ -207,6 +224,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = _config_from(args)
     if config.data == "toy-features":
         return _train_toy(args, config)
+    if config.data == "mnist-activations":
+        return _train_activations(args, config)
     cost_function = None
     if config.cost_function:
         cost_function = _student_cost(config.cost_function)
@@ -249,6 +268,40 @@ def _train_toy(args: argparse.Namespace, config: Any) -> int:
     return 0
 
 
+def _train_activations(args: argparse.Namespace, config: Any) -> int:
+    """The ``mnist-activations`` preset: a sparse autoencoder of ``--architecture`` on the
+    hidden activations of the notes' MNIST autoencoder
+    (:func:`~ufldl_sae.runs.activations_run.train_activations_run`); no resume, no --cost."""
+    from ..data import MnistDownloadError
+    from ..runs import choose_run_dir
+    from ..runs.activations_run import train_activations_run
+
+    if args.resume or args.cost:
+        raise UsageError("--resume and --cost do not apply to the mnist-activations preset")
+    run = choose_run_dir(args.out, config.preset)
+    try:
+        m = train_activations_run(config, run, verbose=max(args.progress_every, 0))
+    except MnistDownloadError as error:
+        raise UsageError(_mnist_missing(error)) from error
+    k = f" (k {m['k']})" if "k" in m else ""
+    for name, values in (("training", m), ("test", m["test"])):
+        print(f"{m['architecture']}{k} on {name} activations: l0 {values['l0']:.2f}, explained "
+              f"variance {values['explained_variance']:.3f}, cossim {values['cossim']:.3f}, "
+              f"dead fraction {values['dead_fraction']:.3f}")  # fmt: skip
+    print(f"{m['epochs']} epochs in {m['wall_time_s']:.1f} s; figures and files in {run}/")
+    return 0
+
+
+def _mnist_missing(error: BaseException) -> str:
+    """The message of a failed MNIST download: where the files are expected instead."""
+    return (
+        f"{error}\nMNIST could not be downloaded. If you have the four files "
+        "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
+        "t10k-labels-idx1-ubyte.gz), pass their folder with --mnist-dir DIR; otherwise check "
+        "the network, or set UFLDL_SAE_DATA_HOME to where they are cached."
+    )
+
+
 def _training_data(config: Any) -> np.ndarray:
     from ..data import MnistDownloadError
     from ..runs import prepare_data
@@ -258,12 +311,7 @@ def _training_data(config: Any) -> np.ndarray:
     except KeyError as error:  # a .mat file without the variable: the loader's own message
         raise UsageError(f"{error.args[0] if error.args else error}") from error
     except MnistDownloadError as error:
-        raise UsageError(
-            f"{error}\nMNIST could not be downloaded. If you have the four files "
-            "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
-            "t10k-labels-idx1-ubyte.gz), pass their folder with --mnist-dir DIR; otherwise check "
-            "the network, or set UFLDL_SAE_DATA_HOME to where they are cached."
-        ) from error
+        raise UsageError(_mnist_missing(error)) from error
 
 
 #: Findings of the quick check that make training pointless: the function does not run, or

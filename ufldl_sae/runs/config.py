@@ -110,10 +110,31 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_iter": 6,
         "dtype": "float32",
     },
+    # The same models on a real network's activations (ufldl_sae.runs.mnist_activations): the
+    # hidden layer a2 (196 sigmoid units) of the notes' MNIST autoencoder, trained first on
+    # encoder_images digits for encoder_iter L-BFGS iterations, or read from --encoder-run. No
+    # true features: judged by the metrics on the test digits and by the latents' top digits.
+    "mnist-activations": {
+        "data": "mnist-activations",
+        "architecture": "topk",
+        "k": 16,
+        "hidden_size": 784,  # 4 latents per unit of the network's hidden layer
+        "sparsity_param": 0.02,
+        "beta": 0.3,
+        "solver": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": 256,
+        "max_iter": 5,
+        "num_images": 20000,  # the SAE trains on a2 of the first 20,000 training digits
+        "test_examples": 10000,  # and is evaluated on a2 of the 10,000 test digits
+        "encoder_images": 5000,
+        "encoder_iter": 100,
+        "dtype": "float32",
+    },
 }
 
-#: The architectures of the ``toy-features`` preset (``notes``: the notes' sigmoid + KL model
-#: with a linear decoder).
+#: The architectures of the ``toy-features`` and ``mnist-activations`` presets (``notes``: the
+#: notes' sigmoid + KL model with a linear decoder).
 ARCHITECTURES = ("notes", "relu-l1", "topk", "batchtopk", "jumprelu")
 
 #: What each tutorial preset reproduces, and where it leaves the notes (``train --help``,
@@ -170,6 +191,9 @@ class RunConfig:
     architecture: str = "notes"
     k: int = 5
     toy_samples: int = 100_000
+    encoder_run: str | None = None
+    encoder_images: int = 5000
+    encoder_iter: int = 100
     extra: dict[str, Any] = field(default_factory=dict)
     cost_sha256: str | None = None
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -189,7 +213,8 @@ class RunConfig:
         ``hidden_layer_sizes`` replaces ``hidden_size``; the data source decides between the
         patch settings and the MNIST ones (``whitened`` only matters for the embedded images);
         the step size and batch only exist for the minibatch solvers; ``extra`` when empty;
-        ``architecture``, ``k`` and ``toy_samples`` only for the ``toy-features`` data.
+        ``architecture``, ``k`` and ``toy_samples`` only for the ``toy-features`` data;
+        ``architecture``, ``k`` and the ``encoder_*`` fields only for ``mnist-activations``.
         """
         unused: set[str] = set()
         if self.penalties is not None:
@@ -198,8 +223,12 @@ class RunConfig:
             unused.add("hidden_size")
         if self.data == "toy-features":
             unused |= self._toy_unused()
+        elif self.data == "mnist-activations":
+            unused |= self._activations_unused()
         else:
             unused |= {"architecture", "k", "toy_samples"}
+        if self.data != "mnist-activations":
+            unused |= {"encoder_run", "encoder_images", "encoder_iter"}
         if self.data == "patches":
             unused |= {"num_images", "mnist_dir", "data_home"}
             if self.images:
@@ -229,6 +258,19 @@ class RunConfig:
             unused.add("k")
         return unused
 
+    def _activations_unused(self) -> set[str]:
+        """What a ``mnist-activations`` run ignores: the toy's size, the notes' weight decay
+        and the deep/activation settings (the network is the notes' 784-196 autoencoder, at
+        the notes' settings), checkpoints and --cost; ``k`` outside TopK; the encoder's digits
+        and iterations when it is read from ``encoder_run``."""
+        unused = {"toy_samples", "lambda_", "hidden_layer_sizes", "activation", "penalties",
+                  "output_activation", "checkpoint_every", "cost_function"}  # fmt: skip
+        if self.architecture not in ("topk", "batchtopk"):
+            unused.add("k")
+        if self.encoder_run is not None:
+            unused |= {"encoder_images", "encoder_iter"}
+        return unused
+
     def record(self) -> dict[str, Any]:
         """The fields in force, in declaration order: the contents of ``config.json``."""
         unused = self.unused()
@@ -254,7 +296,7 @@ class RunConfig:
 _ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "preset": tuple(PRESETS),
-    "data": ("patches", "mnist", "toy-features"),
+    "data": ("patches", "mnist", "toy-features", "mnist-activations"),
     "architecture": ARCHITECTURES,
     "backend": ("numpy", "cupy", "array_api_strict"),
     "dtype": ("float64", "float32"),
@@ -265,11 +307,12 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 #: Integer fields and their least value.
 _INTS = {"hidden_size": 1, "max_iter": 1, "patch_size": 1, "num_patches": 1, "num_images": 1,
          "seed": 0, "checkpoint_every": 1, "batch_size": 1, "test_examples": 0,
-         "k": 1, "toy_samples": 1}  # fmt: skip
+         "k": 1, "toy_samples": 1, "encoder_images": 1, "encoder_iter": 1}  # fmt: skip
 #: Real fields: (low, high, low open, high open).
 _REALS = {"sparsity_param": (0.0, 1.0, True, True), "lambda_": (0.0, None, False, False),
           "beta": (0.0, None, False, False), "learning_rate": (0.0, None, True, False)}  # fmt: skip
-_OPTIONAL_TEXT = ("images", "mnist_dir", "data_home", "cost_function", "penalties", "cost_sha256")
+_OPTIONAL_TEXT = ("images", "mnist_dir", "data_home", "cost_function", "penalties", "cost_sha256",
+                  "encoder_run")  # fmt: skip
 
 
 def _check_field(name: str, value: Any) -> Any:

@@ -4,7 +4,9 @@
 its terms from ``history.csv`` and ``terms.csv``), ``reconstructions.png`` and
 ``activations.png``; with held-out data also the tutorials' ``codes.png``, ``codes_pca.png``
 and ``errors.png``; a ``toy-features`` run draws its own three (:func:`draw_toy_figures`):
-``tradeoff.png``, ``feature_density.png`` and ``decoder_directions.png``. Each is written
+``tradeoff.png``, ``feature_density.png`` and ``decoder_directions.png``; a
+``mnist-activations`` run (:func:`draw_activation_figures`) the first two, ``top_digits.png``
+and ``decoder_pixels.png``. Each is written
 through :class:`~ufldl_sae.runs.folder.RunFolder`, so a figure on disk is always complete.
 """
 
@@ -23,7 +25,15 @@ from ..plots.figure import PLOT_FIGSIZE, add_caption, save_figure
 from .config import RunConfig
 from .folder import RunFolder
 
-__all__ = ["draw_figures", "draw_toy_figures", "held_out_errors"]
+__all__ = [
+    "choose_latents",
+    "decoder_pixels_figure",
+    "draw_activation_figures",
+    "draw_figures",
+    "draw_toy_figures",
+    "held_out_errors",
+    "top_digits_figure",
+]
 
 
 def draw_figures(
@@ -137,12 +147,17 @@ def draw_toy_figures(
     histogram (``metrics["feature_density"]``) and each true feature's \\|cosine\\| with
     the decoder column matched to it (``matched``) against its firing probability."""
     folder = run if isinstance(run, RunFolder) else RunFolder(run)
-    folder.write("tradeoff.png", lambda p: _tradeoff(p, title, metrics, curve))
-    folder.write("feature_density.png", lambda p: _density(p, title, metrics))
+    folder.write("tradeoff.png", lambda p: _tradeoff(
+        p, title, metrics, curve, "The true data have about 5 features active per sample."))
+    folder.write("feature_density.png", lambda p: _density(
+        p, title, metrics, "The true features fire with Zipf-distributed probabilities, from "
+        "about 0.16 down to 0.01."))  # fmt: skip
     folder.write("decoder_directions.png", lambda p: _directions(p, title, matched, probabilities))
 
 
-def _tradeoff(path: Any, title: str, metrics: dict[str, Any], curve: list[dict[str, float]]) -> Any:
+def _tradeoff(
+    path: Any, title: str, metrics: dict[str, Any], curve: list[dict[str, float]], note: str
+) -> Any:
     fig = Figure(figsize=PLOT_FIGSIZE, layout="constrained")
     ax = fig.add_subplot()
     ax.plot([c["l0"] for c in curve], [c["explained_variance"] for c in curve], "o-",
@@ -152,12 +167,11 @@ def _tradeoff(path: Any, title: str, metrics: dict[str, Any], curve: list[dict[s
     ax.set(xlabel="l0 (latents firing per sample)", ylabel="explained variance",
            title=f"L0 / explained variance, {title}")  # fmt: skip
     ax.legend(loc="lower right")
-    add_caption(fig, "Up and to the left is better: fewer latents for the same variance. "
-                "The true data have about 5 features active per sample.")  # fmt: skip
+    add_caption(fig, f"Up and to the left is better: fewer latents for the same variance. {note}")
     return save_figure(fig, path)
 
 
-def _density(path: Any, title: str, metrics: dict[str, Any]) -> Any:
+def _density(path: Any, title: str, metrics: dict[str, Any], note: str) -> Any:
     density = metrics["feature_density"]
     fig = Figure(figsize=PLOT_FIGSIZE, layout="constrained")
     ax = fig.add_subplot()
@@ -166,11 +180,7 @@ def _density(path: Any, title: str, metrics: dict[str, Any]) -> Any:
         ax.stairs(counts, edges, fill=True)
     ax.set(xlabel="log10 firing frequency", ylabel="latents",
            title=f"feature density, {title}")  # fmt: skip
-    add_caption(
-        fig,
-        f"{density['never_fired']} latents never fired (dead). The true features "
-        "fire with Zipf-distributed probabilities, from about 0.16 down to 0.01.",
-    )
+    add_caption(fig, f"{density['never_fired']} latents never fired (dead). {note}")
     return save_figure(fig, path)
 
 
@@ -187,3 +197,104 @@ def _directions(path: Any, title: str, matched: np.ndarray, probabilities: np.nd
     add_caption(fig, f"Each dot is a true feature; mcc = {float(np.mean(matched)):.3f} "
                 "(Hungarian matching). Rare features are the hardest to recover.")  # fmt: skip
     return save_figure(fig, path)
+
+
+# -- a sparse autoencoder on a real network's activations ---------------------------------------
+def choose_latents(codes: np.ndarray, count: int = 12, least: int = 8) -> np.ndarray:
+    """``count`` latents to look at, spread over the firing frequencies: of the latents that
+    fire on at least ``least`` of the examples (so that each has that many top examples that
+    really fire it), the most frequent, the rarest, and evenly spaced ranks between.
+
+    Picking only the most frequent would show the latents that fire on everything, and those
+    are the least specific; the spread shows what the dictionary holds from end to end.
+    """
+    fires = (codes > 0).sum(axis=1)
+    eligible = np.flatnonzero(fires >= least)
+    if eligible.size == 0:
+        return eligible
+    ranked = eligible[np.argsort(-fires[eligible], kind="stable")]
+    picks = np.unique(np.linspace(0, ranked.size - 1, min(count, ranked.size)).round())
+    return ranked[picks.astype(int)]
+
+
+def top_digits_figure(
+    codes: np.ndarray,
+    images: np.ndarray,
+    labels: np.ndarray | None,
+    latents: np.ndarray,
+    per_latent: int = 8,
+    title: str = "",
+) -> Figure:
+    """One row per latent: the ``per_latent`` examples (784 x m images, column-major 28 x 28
+    as ``loadMNISTImages.m``) whose code ``codes[j]`` is largest, strongest first, with the
+    share of examples the latent fires on and the top examples' labels.
+
+    The standard way to ask what a latent means when no true features are known: a latent
+    whose top digits share a stroke or a class is one direction the network's layer uses.
+    """
+    side, rows, cols = 28, len(latents), per_latent
+    mosaic = np.ones((rows * (side + 1) + 1, cols * (side + 1) + 1))
+    names = []
+    for r, j in enumerate(latents):
+        top = np.argsort(-codes[j], kind="stable")[:per_latent]
+        y = 1 + r * (side + 1)
+        for c, i in enumerate(top):
+            x = 1 + c * (side + 1)  # black ink on white: the digits as they are written
+            mosaic[y : y + side, x : x + side] = 1 - images[:, i].reshape(side, side, order="F")
+        shown = "" if labels is None else "\n" + "".join(str(int(labels[i])) for i in top)
+        names.append(f"#{int(j)}, {np.mean(codes[j] > 0):.1%}{shown}")
+    fig = Figure(figsize=(5.4, 0.55 * rows + 1.1), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    centers = [1 + r * (side + 1) + side / 2 for r in range(rows)]
+    ax.set_yticks(centers, names, fontsize=7)
+    ax.set_xticks([])
+    ax.set_title(title or "top-activating digits per latent", fontsize=9)
+    add_caption(fig, "Each row: one latent (its number, the share of digits it fires on, the "
+                "labels of its top digits), its strongest digits left to right.")  # fmt: skip
+    return fig
+
+
+def decoder_pixels_figure(pixels: np.ndarray, latents: np.ndarray, title: str = "") -> Figure:
+    """The chosen latents' decoder directions pushed back to pixels (784 x n, see
+    :func:`~ufldl_sae.runs.activations_run.decoder_pixels`), each tile on its own scale."""
+    fig = Figure(figsize=(6.2, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    cols = min(6, max(1, len(latents)))
+    ax.imshow(visualize.display_network(pixels[:, latents], cols=cols), cmap="gray",
+              vmin=-1, vmax=1, interpolation="nearest")  # fmt: skip
+    ax.axis("off")
+    ax.set_title(title or "decoder directions through the notes' decoder W2", fontsize=9)
+    add_caption(fig, "Latents " + ", ".join(f"#{int(j)}" for j in latents) + " (row by row): "
+                "W2 d_j, the change of the notes' output pre-activation per unit of latent j; "
+                "light adds ink, dark removes it.")  # fmt: skip
+    return fig
+
+
+def draw_activation_figures(
+    run: RunFolder | str | os.PathLike[str],
+    title: str,
+    metrics: dict[str, Any],
+    codes: np.ndarray,
+    images: np.ndarray,
+    labels: np.ndarray | None,
+    pixels: np.ndarray,
+) -> np.ndarray:
+    """The figures of a ``mnist-activations`` run, all on the held-out digits: the trade-off
+    curve (``metrics["tradeoff"]``) with the model's point (``metrics["test"]``), the
+    feature-density histogram, ``top_digits.png`` and ``decoder_pixels.png`` for the latents
+    of :func:`choose_latents` (returned). ``codes`` is the SAE's code of those digits."""
+    folder = run if isinstance(run, RunFolder) else RunFolder(run)
+    test = metrics["test"]
+    folder.write("tradeoff.png", lambda p: _tradeoff(
+        p, title, test, metrics["tradeoff"], "Held-out digits; the network's layer has "
+        f"{metrics['network_units']} units."))  # fmt: skip
+    folder.write("feature_density.png", lambda p: _density(
+        p, title, test, "Held-out digits; no true features are known here."))  # fmt: skip
+    latents = choose_latents(codes)
+    folder.write("top_digits.png", lambda p: save_figure(
+        top_digits_figure(codes, images, labels, latents, title=f"top digits, {title}"), p))
+    folder.write("decoder_pixels.png", lambda p: save_figure(
+        decoder_pixels_figure(pixels, latents, title=f"decoder directions in pixels, {title}"),
+        p))  # fmt: skip
+    return latents

@@ -360,9 +360,12 @@ def show_run(run: str | os.PathLike[str]) -> dict[str, Any]:
     metrics = folder.read_json("metrics.json")
     if not isinstance(metrics, dict):
         raise ValueError(f"{folder / 'metrics.json'} must hold a JSON object")
-    if config.data == "toy-features":
+    if config.data in ("toy-features", "mnist-activations"):
+        from .activations_run import redraw_activations_run
+
         try:
-            _redraw_toy(folder, config, metrics)
+            redraw = _redraw_toy if config.data == "toy-features" else redraw_activations_run
+            redraw(folder, config, metrics)
         finally:
             folder.unlock()
         return metrics
@@ -401,21 +404,11 @@ def train_toy_run(
     of :func:`~ufldl_sae.runs.figures.draw_toy_figures`.
     """
     from ..beyond.saes.metrics import matched_cosines
-    from ..beyond.saes.train import SaeOptions, budget_curve, train_sae
+    from ..beyond.saes.train import budget_curve, train_sae
     from ..data import toy_features
+    from .activations_run import sae_options
 
-    if config.solver != "adam":
-        raise ValueError(
-            f"solver must be 'adam' for the toy-features preset, got {config.solver!r}: TopK's "
-            "selection and JumpReLU's thresholds make the cost piecewise, which L-BFGS's line "
-            "search and curvature pairs assume away"
-        )
-    options = SaeOptions(
-        architecture=config.architecture, hidden_size=config.hidden_size, k=config.k,
-        kl=f"kl={config.sparsity_param!r}:{config.beta!r}", epochs=config.max_iter,
-        batch_size=config.batch_size, learning_rate=config.learning_rate, seed=config.seed,
-        dtype=config.dtype,
-    )  # fmt: skip
+    options = sae_options(config)  # checked before anything is drawn or created
     toy = toy_features(samples=config.toy_samples, rng=config.seed)
     folder = RunFolder(run, config=config.record(), lock=True)
     try:
