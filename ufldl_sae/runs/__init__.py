@@ -26,6 +26,9 @@ leaves a half file that looks complete. The modules, one concept each:
 * :mod:`~ufldl_sae.runs.resume`: continuing a run trusting nothing in its folder (the
   checkpoint checked field by field, flags applied and recorded or refused by name);
 * :mod:`~ufldl_sae.runs.figures`: the figures of a training run;
+* :mod:`~ufldl_sae.runs.mnist_activations` and :mod:`~ufldl_sae.runs.activations_run`: the
+  hidden layer of the notes' MNIST autoencoder as a real network's activations, and the
+  ``mnist-activations`` preset's run (an SAE trained on them);
 * :mod:`~ufldl_sae.runs.exercises`: the later exercises (softmax, self-taught learning, stacked
   autoencoder, PCA), built on :mod:`~ufldl_sae.runs.exercise_run`,
   :mod:`~ufldl_sae.runs.mnist_sets` and :mod:`~ufldl_sae.runs.stages`.
