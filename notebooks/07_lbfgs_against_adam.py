@@ -302,7 +302,8 @@ plt.show()
 # terms on each batch with the function the trainer calls, and average them, each batch
 # weighted by its size: that is the mean minibatch cost, the objective Adam descends. Beside
 # it, the notes' $J$ at the same $\theta$. Two random partitions are averaged, at each
-# solver's final $\theta$, first with Adam's batch size, then with smaller and larger ones.
+# solver's final $\theta$, with Adam's batch size; the section's second cell then varies the
+# batch size at Adam's $\theta$.
 
 # %%
 def mean_minibatch_terms(theta, batch_size, partitions=2, seed=0):
@@ -379,7 +380,7 @@ assert excess_by_b[64] > excess_by_b[256] > excess_by_b[1000]
 # %% [markdown]
 # At Adam's own batch size the excess is the share of $J$ printed two cells above, of the
 # order of the whole sparsity term of L-BFGS's solution. Smaller batches multiply it by
-# the factors printed last: about 4 at $b = 256$ and 16 at $b = 64$, far more than the
+# the factors printed last: about 4 at $b = 256$ and 17 at $b = 64$, far more than the
 # penalty it rides on. The column "excess x b" is nearly constant: the excess falls like
 # $1/b$, as the variance of a batch average does, and the second-order estimate sits close to
 # the measured excess. The last column is how closely one batch pins each $\hat\rho_j$ down:
