@@ -181,8 +181,10 @@ for name, value in [("reconstruction", reconstruction), ("weight decay", weight_
 # The sparsity term is almost all of $J$ here (its share is printed): every $\hat\rho_j$ is
 # near 0.5, five times the target $\rho = 0.1$, which is what a network with small weights
 # and zero-mean biases gives (each $z^{(2)}$ near 0, each $a^{(2)}$ near $\sigma(0) = 0.5$).
-# The same holds at the start of every training run (notebooks 4 and 5 compute it), which is
-# why the cost first falls by pushing the hidden units down to $\rho$.
+# Training starts the same way: at the course's initial weights (small, biases zero) the
+# hidden units sit around 0.5 too, and the sparsity term is the largest part of
+# $J(\theta_0)$ (notebooks 4 and 5 compute it and print its share). That is why the cost
+# first falls by pushing the hidden units down towards $\rho$.
 
 # %% [markdown]
 # The package takes the parameters as one vector, in the course's layout

@@ -67,7 +67,7 @@ print(f"delta3 {delta3.shape} =\n{delta3}")
 # f'(z^{(2)}_i),$$
 #
 # with the sparsity term **inside the parentheses, before the product with $f'(z^{(2)})$**.
-# Why there, in three lines of the chain rule. Write $\delta^{(2)}(x^{(k)})$ for $m$ times the
+# Why there, in three lines of the chain rule. Write $\delta^{(2)}_i(x^{(k)})$ for $m$ times the
 # derivative of $J$ with respect to $z^{(2)}_i(x^{(k)})$ (the notes' per-example delta; the
 # $\frac{1}{m}$ comes back when the gradients are averaged). The penalty reaches
 # $z^{(2)}_i(x^{(k)})$ along one path only: through $a^{(2)}_i(x^{(k)})$, then through the

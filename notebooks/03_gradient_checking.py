@@ -163,9 +163,9 @@ course_row = by_block(numerical, analytical, label="centered, eps 1e-4")
 # blocks.
 #
 # The cure is a better difference, not a looser threshold: the five-point stencil
-# $\big(-J(\theta + 2e_i) + 8J(\theta + e_i) - 8J(\theta - e_i) + J(\theta - 2e_i)\big) /
-# 12\epsilon$ has a truncation error that shrinks as $\epsilon^4$, so a larger step
-# ($10^{-3}$) can be used and the rounding error shrinks with it.
+# $\big(-J(\theta + 2\epsilon e_i) + 8J(\theta + \epsilon e_i) - 8J(\theta - \epsilon e_i) +
+# J(\theta - 2\epsilon e_i)\big) / 12\epsilon$ has a truncation error that shrinks as
+# $\epsilon^4$, so a larger step ($10^{-3}$) can be used and the rounding error shrinks with it.
 
 # %%
 stencil_row = by_block(*course_pair(J, theta, order=4, epsilon=1e-3),

@@ -7,6 +7,12 @@
 # because a cost written with a loop over examples is far too slow at this size: the
 # implementation has to be matrix products over the whole batch (notebook 1). The hidden units
 # then learn pen strokes.
+#
+# Three cells are left to you, as in notebooks 1 to 4: the interval of the initial weights,
+# the weight decay that interval implies at $\theta_0$, and the average activations
+# $\hat\rho_j$ of the trained network over all 10,000 digits at once, without a loop. Each
+# **your turn** cell is followed by a check cell that runs `check_step` on what you wrote and
+# names the slip if it is a known one. Questions with answers close the notebook.
 
 # %%
 import time
@@ -15,11 +21,12 @@ import numpy as np
 
 from ufldl_sae import (initialize_parameters, sparse_autoencoder_cost,
                        sparse_autoencoder_cost_terms, train_sparse_autoencoder, unpack)
-from ufldl_sae.tuning import blas_threads
+from ufldl_sae.coursework.notebook_exercises import check_step
 from ufldl_sae.data import fetch_mnist, load_mnist_images, verify_mnist_folder
 from ufldl_sae.model import forward, kl_divergence, sigmoid
 from ufldl_sae.optimize import ProgressPrinter
 from ufldl_sae.plots.network import display_network
+from ufldl_sae.tuning import blas_threads
 
 import os
 
@@ -99,18 +106,56 @@ print(f"loop over examples {1000 * loop_s:.1f} ms, matrix products {1000 * batch
 # %% [markdown]
 # ## Training
 #
-# Before training, $J(\theta_0)$ by hand, as in notebook 4: the weight decay from
-# $E[w^2] = r^2/3$, the other two terms from the network evaluated on the average digit
-# $\bar x$.
+# Before training, $J(\theta_0)$ by hand, as in notebook 4: the weight decay from the
+# interval of the initial weights, the other two terms from the network evaluated on the
+# average digit $\bar x$.
+#
+# The course's `initializeParameters.m` draws every weight uniformly from $[-r, r]$ with
+# $r = \sqrt{6}/\sqrt{n_{in} + n_{out} + 1}$, where $n_{in}$ and $n_{out}$ are the visible and
+# hidden sizes, and sets the biases to zero; `initialize_parameters` does the same.
+#
+# **Your turn (1 of 3).** Write `r` for the 784-196 network, from `visible_size` and
+# `hidden_size`.
+
+# %%
+# YOUR TURN: r, the half-width of the initial weights' interval, sqrt(6 / (n_in + n_out + 1)).
+# BLANK: r = ...
+r = np.sqrt(6 / (visible_size + hidden_size + 1))
+# END YOUR TURN
+
+# %%
+print(check_step("init_interval", r, visible_size=visible_size, hidden_size=hidden_size))
+weights0 = np.concatenate([W1.ravel(), W2.ravel()])  # theta0's 2 * 784 * 196 weights
+print(f"r = {r:.6f}; theta0's weights lie in [{weights0.min():.6f}, {weights0.max():.6f}], "
+      f"their mean square {np.mean(weights0**2):.6f} against r^2/3 = {r**2 / 3:.6f}")
+
+# %% [markdown]
+# The weights fill the interval, and their mean square is close to $r^2/3$, the second
+# moment of a uniform variable on $[-r, r]$ ($\frac{1}{2r}\int_{-r}^{r} w^2\,dw$): both
+# printed above.
+#
+# **Your turn (2 of 3).** The weight decay term that this interval predicts at $\theta_0$:
+# $\frac{\lambda}{2}\sum_l\sum_{i,j}(W^{(l)}_{ji})^2$, with every $(W^{(l)}_{ji})^2$
+# replaced by its expected value $r^2/3$. Count the weights of both layers. The cell below
+# the check sets the three estimates beside the exact terms.
 
 # %%
 args = (visible_size, hidden_size, lambda_, rho, beta)  # the course's order
 terms0 = sparse_autoencoder_cost_terms(theta0, *args, images)
-r = np.sqrt(6) / np.sqrt(visible_size + hidden_size + 1)
+# YOUR TURN: the expected weight decay at theta0, (lambda/2) * (number of weights) * r^2/3.
+# BLANK: weight_decay_by_hand = ...
+weight_decay_by_hand = lambda_ / 2 * 2 * visible_size * hidden_size * r**2 / 3
+# END YOUR TURN
+
+# %%
+print(check_step("weight_decay_at_init", weight_decay_by_hand, lambda_=lambda_,
+                 visible_size=visible_size, hidden_size=hidden_size))
+
+# %%
 x_bar = images.mean(axis=1, keepdims=True)  # the average digit, (784, 1)
 a2_bar, a3_bar = forward(W1, W2, b1, b2, x_bar)  # theta0's blocks; (196, 1), (784, 1)
 by_hand = (0.5 * np.mean(np.sum((a3_bar - images) ** 2, axis=0)),
-           lambda_ / 2 * 2 * visible_size * hidden_size * r**2 / 3,
+           float(weight_decay_by_hand),
            beta * float(np.sum(kl_divergence(rho, a2_bar))))
 print(f"{'term':<15} {'by hand':>9} {'J(theta0)':>10} {'share of J':>11}")
 for name, hand, exact in zip(("reconstruction", "weight decay", "sparsity"), by_hand, terms0):
@@ -190,7 +235,7 @@ show_mosaic(W1.T, f"W1 after {result.n_iter} iterations", size=5)
 # Ten digits (top) and the network's outputs $a^{(3)}$ (bottom).
 
 # %%
-a2, a3 = forward(W1, W2, b1, b2, images)  # (196, m), (784, m)
+a3 = forward(W1, W2, b1, b2, images)[1]  # (784, m)
 fig, axes = plt.subplots(2, 10, figsize=(7, 1.7))
 for i in range(10):
     for row, columns in enumerate((images, a3)):
@@ -204,12 +249,32 @@ plt.show()
 # ## The sparsity report
 #
 # How close each unit's average activation $\hat\rho_j$ came to $\rho$, and how often units
-# fire: the share of activations above 0.1, and the number of units active on a typical
-# digit. The cell also splits the $b^{(1)}$ gradient into its reconstruction and sparsity
-# parts, as notebook 4 does, to show why the $\hat\rho_j$ end where they do.
+# fire. The report needs the hidden activations of every digit, which is the heart of the
+# vectorization exercise: the notes' $a^{(2)} = f(W^{(1)}x + b^{(1)})$ for one example becomes
+# one matrix product for all of them, `W1 @ images` (196 x 10,000), with $b^{(1)}$ added to
+# every column.
+#
+# **Your turn (3 of 3).** Write `a2` for all the digits at once, from `W1`, `b1` and `images`
+# (`sigmoid` is imported), then `rho_hat`: no loop over the digits.
 
 # %%
-rho_hat = a2.mean(axis=1)
+# YOUR TURN: a2 = f(W1 x + b1) for every digit (column) at once, then rho_hat, its row means.
+# BLANK: a2 = ...
+# BLANK: rho_hat = ...
+a2 = sigmoid(W1 @ images + b1[:, None])  # (196, m)
+rho_hat = a2.mean(axis=1)  # (196,)
+# END YOUR TURN
+
+# %%
+print(check_step("rho_hat_all", rho_hat, W1=W1, b1=b1, data=images))
+
+# %% [markdown]
+# The report: the spread of the $\hat\rho_j$ around $\rho$, the share of activations above
+# 0.1, and the number of units active on a typical digit. The cell also splits the $b^{(1)}$
+# gradient into its reconstruction and sparsity parts, as notebook 4 does, to show why the
+# $\hat\rho_j$ end where they do.
+
+# %%
 active_per_digit = np.sum(a2 > 0.5, axis=0)  # (m,)
 print(f"rho = {rho}: rho_hat mean {rho_hat.mean():.4f}, min {rho_hat.min():.4f}, "
       f"max {rho_hat.max():.4f}")
@@ -253,3 +318,13 @@ plt.show()
 #    larger $\beta$ reaches that slope closer to $\rho$ (notebook 4's sweep).*
 # 3. What would `reshape(28, 28)` without `order="F"` show?
 #    *Answer: each digit transposed, since `load_mnist_images` flattens column-major.*
+# 4. In `sigmoid(W1 @ images + b1[:, None])`, what does `[:, None]` do, and what happens
+#    without it?
+#    *Answer: it makes $b^{(1)}$ a 196 x 1 column, which NumPy adds to each of the m columns
+#    of `W1 @ images`. Without it, the shapes (196, m) and (196,) are aligned from the right,
+#    m against 196, and the sum raises a broadcasting error (unless m happens to be 196,
+#    when it silently adds $b^{(1)}_i$ to column i instead).*
+# 5. At $\theta_0$ the biases are zero. Why would a check of your $\hat\rho$ at $\theta_0$
+#    not catch a forgotten $b^{(1)}$?
+#    *Answer: with $b^{(1)} = 0$ the wrong line gives the right numbers; the exercise uses
+#    the trained $b^{(1)}$, which is not zero (notebook 3 makes the same point for bug 3).*

@@ -178,8 +178,11 @@ print(f"final costs differ by a relative {difference:.1e}")
 #
 # 1. Why does the package never call `np.` functions on the data inside the cost?
 #    *Answer: it asks the data for its namespace and calls that, so the same lines run on
-#    NumPy, array_api_strict and CuPy; an `np.` call would copy a GPU array to the host, or
-#    fail on `array_api_strict`'s second device.*
+#    NumPy, array_api_strict and CuPy. An `np.` call is NumPy's, not the data's: on an
+#    `array_api_strict` array it silently returns a NumPy array, leaving the namespace under
+#    test (on the second device it raises); on a CuPy array it works only where CuPy
+#    intercepts that NumPy function, and raises wherever it would need a copy to the host,
+#    which CuPy never makes implicitly.*
 # 2. The float32 and float64 runs end at different costs. Is float32 less accurate there?
 #    *Answer: not by that figure: neither run reached a minimum (their gradient norms), and
 #    the difference is where each stopped.*

@@ -302,7 +302,8 @@ plt.show()
 # terms on each batch with the function the trainer calls, and average them, each batch
 # weighted by its size: that is the mean minibatch cost, the objective Adam descends. Beside
 # it, the notes' $J$ at the same $\theta$. Two random partitions are averaged, at each
-# solver's final $\theta$, first with Adam's batch size, then with smaller and larger ones.
+# solver's final $\theta$, with Adam's batch size; the section's second cell then varies the
+# batch size at Adam's $\theta$.
 
 # %%
 def mean_minibatch_terms(theta, batch_size, partitions=2, seed=0):
@@ -379,7 +380,7 @@ assert excess_by_b[64] > excess_by_b[256] > excess_by_b[1000]
 # %% [markdown]
 # At Adam's own batch size the excess is the share of $J$ printed two cells above, of the
 # order of the whole sparsity term of L-BFGS's solution. Smaller batches multiply it by
-# the factors printed last: about 4 at $b = 256$ and 16 at $b = 64$, far more than the
+# the factors printed last: about 4 at $b = 256$ and 17 at $b = 64$, far more than the
 # penalty it rides on. The column "excess x b" is nearly constant: the excess falls like
 # $1/b$, as the variance of a batch average does, and the second-order estimate sits close to
 # the measured excess. The last column is how closely one batch pins each $\hat\rho_j$ down:
@@ -428,3 +429,22 @@ assert excess_by_b[64] > excess_by_b[256] > excess_by_b[1000]
 # * On a minibatch, $\hat\rho_j$ is an estimate, and KL is convex, so the mean minibatch
 #   cost exceeds $J$ by an amount that falls like $1/b$; the reconstruction and weight-decay
 #   terms carry no such bias (both asserted, and measured above).
+#
+# ## Check your understanding
+#
+# 1. L-BFGS has no learning rate. What sets the length of its steps?
+#    *Answer: a line search along each direction, which accepts a step once $J$ has fallen
+#    enough and its slope has flattened enough (the Wolfe conditions); the curvature pairs of
+#    the recent steps give the direction its scale, so the first trial step is usually
+#    accepted (the run above made a few more evaluations than iterations, both printed).
+#    That needs the exact $J$, which is why L-BFGS wants the full batch.*
+# 2. Averaged over the batches of an epoch, the reconstruction term of $J_B$ equals the full
+#    one, and the sparsity term does not. Why the difference?
+#    *Answer: the reconstruction term is an average of per-example errors, and an average of
+#    batch averages is the full average; the sparsity term applies KL, a convex function, to
+#    a batch average $\hat\rho_j$, and by Jensen's inequality the mean of KL over the batches
+#    is at least KL of the mean (the table of the last section shows both).*
+# 3. With batches of 500 instead of 1000, roughly how large would the excess of the mean
+#    minibatch cost over $J$ be at Adam's $\theta$?
+#    *Answer: about twice the excess printed for $b = 1000$: the column "excess x b" is
+#    nearly constant, since the variance of a batch average falls like $1/b$.*

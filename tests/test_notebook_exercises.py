@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import MNIST_DIR, REPO
 
 from ufldl_sae.coursework.notebook_exercises import (
     STEPS,
@@ -47,7 +47,8 @@ def _context() -> dict:
     analytical = numerical + rng.normal(0, 1e-3, numerical.size)
     return dict(
         z2=z2, a2=a2, a3=a3, data=data, rho=rho, rho_hat=rho_hat, beta=beta, W1=W1, W2=W2,
-        delta3=delta3, delta2=delta2, lambda_=lambda_, J=simple_quadratic_function,
+        b1=b1, visible_size=v, hidden_size=h, delta3=delta3, delta2=delta2, lambda_=lambda_,
+        J=simple_quadratic_function,
         theta=np.array([4.0, 10.0]), epsilon=1e-4, numerical=numerical,
         analytical=analytical, block=block_slices(v, h)["b2"],
     )
@@ -87,6 +88,21 @@ def test_bad_calls_are_value_errors() -> None:
         check_step("a2", np.zeros(3))
 
 
+def test_the_new_steps_of_notebook_5_match_numbers_worked_out_by_hand() -> None:
+    """r, the weight decay it implies and rho_hat over a batch, against independent arithmetic."""
+    sizes = dict(visible_size=784, hidden_size=196)
+    r = STEPS["init_interval"].reference(sizes)
+    assert r == pytest.approx(np.sqrt(6 / 981), rel=1e-15) and 0.0782 < r < 0.0783
+    decay = STEPS["weight_decay_at_init"].reference(dict(sizes, lambda_=3e-3))
+    assert decay == pytest.approx(3e-3 / 2 * 2 * 784 * 196 * (6 / 981) / 3, rel=1e-12)
+    W1, b1 = np.array([[1.0, -1.0], [0.0, 2.0]]), np.array([0.0, -1.0])
+    data = np.array([[0.0, 1.0, 2.0], [0.0, 1.0, 0.0]])  # z2 columns: (0, -1), (0, 1), (2, -1)
+    s = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    expected = [(s(0) + s(0) + s(2)) / 3, (s(-1) + s(1) + s(-1)) / 3]
+    rho_hat = STEPS["rho_hat_all"].reference(dict(W1=W1, b1=b1, data=data))
+    assert np.allclose(rho_hat, expected, rtol=1e-14, atol=0)
+
+
 def test_blank_source_swaps_solutions_for_blanks() -> None:
     source = "x = 1\n# YOUR TURN: y\n# BLANK: y = ...\ny = x + 1\n# END YOUR TURN\nz = y\n"
     text, exercises = blank_source(source)
@@ -98,8 +114,8 @@ def test_blank_source_swaps_solutions_for_blanks() -> None:
         blank_source("# YOUR TURN: y\ny = 2\n# END YOUR TURN\n")
 
 
-@pytest.mark.parametrize("number", ["01", "02", "03"])
-def test_notebooks_1_to_3_have_at_least_three_exercises(number: str) -> None:
+@pytest.mark.parametrize("number", ["01", "02", "03", "05"])
+def test_notebooks_1_to_3_and_5_have_at_least_three_exercises(number: str) -> None:
     source = next(NOTEBOOKS_DIR.glob(f"{number}_*.py"))
     text, exercises = blank_source(source.read_text(), source.name)
     assert len(exercises) >= 3
@@ -182,3 +198,40 @@ def test_the_outside_version_of_delta2_is_named_in_notebook_2(
     wrong = text.replace(solution, "delta2 = (W2.T @ delta3) * f_prime2 + sparse[:, None]")
     with pytest.raises(WrongStep, match=re.escape("[sparsity-outside-derivative]")):
         _run_until_check(wrong, 'check_step("delta2"')
+
+
+# Notebook 5, the vectorization exercise: (the solution line, a wrong line a student might write,
+# the check cell's call, the slip it names). Run in quick mode on the shared MNIST files; the
+# last one trains the quick run (25 iterations on 1,000 digits) before its check.
+WRONG_LINES_05 = [
+    ("r = np.sqrt(6 / (visible_size + hidden_size + 1))",
+     "r = np.sqrt(6 / (visible_size + hidden_size))", 'check_step("init_interval"',
+     "plus-one-missing"),
+    ("weight_decay_by_hand = lambda_ / 2 * 2 * visible_size * hidden_size * r**2 / 3",
+     "weight_decay_by_hand = lambda_ / 2 * 2 * visible_size * hidden_size * r**2",
+     'check_step("weight_decay_at_init"', "uniform-second-moment"),
+    ("a2 = sigmoid(W1 @ images + b1[:, None])  # (196, m)",
+     "a2 = sigmoid(W1 @ images)", 'check_step("rho_hat_all"', "bias-missing"),
+    ("rho_hat = a2.mean(axis=1)  # (196,)",
+     "rho_hat = np.array([a2[:, i] for i in range(1, a2.shape[1])]).sum(axis=0) / a2.shape[1]",
+     'check_step("rho_hat_all"', "loop-skips-first"),
+]
+
+
+@pytest.mark.parametrize(("solution", "wrong", "marker", "code"), WRONG_LINES_05)
+def test_a_wrong_line_in_notebook_5_is_named(
+    solution: str, wrong: str, marker: str, code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"MNIST files not found in {MNIST_DIR} (set UFLDL_SAE_TEST_MNIST)")
+    monkeypatch.setenv("UFLDL_SAE_MNIST_DIR", str(MNIST_DIR))
+    monkeypatch.setenv("UFLDL_SAE_NOTEBOOK_QUICK", "1")
+    monkeypatch.chdir(NOTEBOOKS_DIR)
+    source = next(NOTEBOOKS_DIR.glob("05_*.py"))
+    text = source.read_text()
+    assert text.count(f"\n{solution}\n") == 1, f"{source.name} has no single line {solution!r}"
+    if solution.startswith("r = "):  # the student's copy: the first check finds the blank
+        with pytest.raises(WrongStep, match="still the blank"):
+            _run_until_check(blank_source(text, source.name)[0], marker)
+    with pytest.raises(WrongStep, match=re.escape(f"[{code}]")):
+        _run_until_check(text.replace(f"\n{solution}\n", f"\n{wrong}\n"), marker)

@@ -117,6 +117,7 @@ def check_05(nb: nbformat.NotebookNode, text: str) -> None:
     assert _number(r"rho_hat mean ([0-9.]+)", text) < 0.5
     hand, exact = (float(x) for x in re.search(r"\nJ\s+([0-9.]+)\s+([0-9.]+)", text).groups())
     assert hand == pytest.approx(exact, rel=0.1)  # J(theta0) by hand
+    assert text.count(": correct") == 3  # r, the weight decay at theta0, rho_hat over all digits
 
 
 def check_06(nb: nbformat.NotebookNode, text: str) -> None:

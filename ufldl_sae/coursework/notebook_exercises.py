@@ -1,6 +1,6 @@
 r"""The notebooks' exercises: one step of the notes at a time, checked, with the slip named.
 
-Notebooks 1 to 4 hold "your turn" cells. In the notebook sources (``notebooks/0N_name.py``) each
+Notebooks 1 to 5 hold "your turn" cells. In the notebook sources (``notebooks/0N_name.py``) each
 is marked like this::
 
     # YOUR TURN: a2, the hidden activations: the sigmoid of z2, elementwise.
@@ -107,6 +107,28 @@ def _rel(a: Any, b: Any) -> float:
 
 def _mean_cols(c: dict[str, Any], x: Any) -> Any:
     return x.sum(axis=1) / c["data"].shape[1]
+
+
+def _interval(c: dict[str, Any]) -> float:
+    """initializeParameters.m's r: weights uniform in [-r, r], fan-in plus fan-out plus one."""
+    return float(np.sqrt(6 / (c["visible_size"] + c["hidden_size"] + 1)))
+
+
+def _decay_at_init(c: dict[str, Any], half: float = 0.5, layers: int = 2,
+                   mean_square: float = 1 / 3) -> float:
+    """(lambda/2) sum W^2 expected at theta0: layers * v * h weights of E[w^2] = r^2/3 each.
+
+    The keywords let a slip change one factor at a time (the half, a layer, the uniform's
+    second moment).
+    """
+    count = layers * c["visible_size"] * c["hidden_size"]
+    return half * c["lambda_"] * count * mean_square * _interval(c) ** 2
+
+
+def _a2_all(c: dict[str, Any], bias: bool = True) -> Any:
+    """The hidden activations of every example (column) of ``data`` at once: (hidden, m)."""
+    z2 = c["W1"] @ c["data"] + (c["b1"][:, None] if bias else 0.0)
+    return _sigmoid(z2)
 
 
 STEPS: dict[str, Step] = {
@@ -221,6 +243,40 @@ STEPS: dict[str, Step] = {
             Slip("whole-vector", "that is the overall figure; slice both vectors with the "
                  "block's slice first.", lambda c: _rel(c["numerical"], c["analytical"])),
         ), "the relative difference of numerical[block] and analytical[block]"),
+        Step("init_interval", ("visible_size", "hidden_size"), _interval, (
+            Slip("plus-one-missing", "that is sqrt(6 / (visible + hidden)); the course's "
+                 "initializeParameters.m adds 1: r = sqrt(6) / sqrt(hidden + visible + 1).",
+                 lambda c: np.sqrt(6 / (c["visible_size"] + c["hidden_size"]))),
+            Slip("six-missing", "that is 1 / sqrt(visible + hidden + 1): the 6 is missing.",
+                 lambda c: 1 / np.sqrt(c["visible_size"] + c["hidden_size"] + 1)),
+            Slip("square-root-missing", "that is r^2, 6 / (visible + hidden + 1): take its "
+                 "square root.", lambda c: _interval(c) ** 2),
+        ), "r = sqrt(6 / (visible + hidden + 1))"),
+        Step("weight_decay_at_init", ("lambda_", "visible_size", "hidden_size"), _decay_at_init, (
+            Slip("half-missing", "the 1/2 of (lambda/2) sum W^2 is missing.",
+                 lambda c: _decay_at_init(c, half=1.0)),
+            Slip("one-layer-only", "that counts one layer's visible * hidden weights; W1 and W2 "
+                 "hold that many each, 2 * visible * hidden in all.",
+                 lambda c: _decay_at_init(c, layers=1)),
+            Slip("uniform-second-moment", "a weight uniform in [-r, r] has E[w^2] = r^2/3, not "
+                 "r^2.", lambda c: _decay_at_init(c, mean_square=1.0)),
+        ), "(lambda/2) * 2 * visible * hidden * r^2/3"),
+        Step("rho_hat_all", ("W1", "b1", "data"), lambda c: _a2_all(c).mean(axis=1), (
+            Slip("bias-missing", "b1 is missing from z2 = W1 x + b1: add b1[:, None], a column "
+                 "that broadcasts over the m examples.",
+                 lambda c: _a2_all(c, bias=False).mean(axis=1)),
+            Slip("mean-over-units", "that is the mean over the hidden units (axis 0), one number "
+                 "per example; rho_hat_j averages unit j over the examples (axis 1).",
+                 lambda c: _a2_all(c).mean(axis=0)),
+            Slip("sum-not-mean", "that is the sum over the examples; rho_hat_j is their mean "
+                 "(divide by m).", lambda c: _a2_all(c).sum(axis=1)),
+            Slip("loop-skips-first", "the first example (column 0) is left out of the sum: a "
+                 "loop's off-by-one, range(1, m) for range(m).",
+                 lambda c: _a2_all(c)[:, 1:].sum(axis=1) / c["data"].shape[1]),
+            Slip("loop-skips-last", "the last example is left out of the sum: a loop's "
+                 "off-by-one, range(m - 1) for range(m).",
+                 lambda c: _a2_all(c)[:, :-1].sum(axis=1) / c["data"].shape[1]),
+        ), "rho_hat = sigmoid(W1 @ data + b1[:, None]).mean(axis=1), no loop"),
     )
 }
 
