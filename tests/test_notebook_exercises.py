@@ -235,3 +235,40 @@ def test_a_wrong_line_in_notebook_5_is_named(
             _run_until_check(blank_source(text, source.name)[0], marker)
     with pytest.raises(WrongStep, match=re.escape(f"[{code}]")):
         _run_until_check(text.replace(f"\n{solution}\n", f"\n{wrong}\n"), marker)
+
+
+def test_an_installed_wheel_finds_its_copy_of_the_sources(tmp_path, monkeypatch):
+    """A wheel installs the sources under share/ufldl-sae/notebooks (setup.cfg's data_files);
+    the distribution's file list leads there wherever the prefix is."""
+    from importlib import metadata
+
+    from ufldl_sae.coursework import notebook_exercises as ne
+
+    folder = tmp_path / "prefix" / "share" / "ufldl-sae" / "notebooks"
+    folder.mkdir(parents=True)
+    (folder / "01_forward_pass_and_cost.py").write_text("# %%\n")
+
+    class Installed(metadata.PackagePath):
+        def locate(self):
+            return tmp_path / "prefix" / self
+
+    listed = [Installed("ufldl_sae/__init__.py"),
+              Installed("share/ufldl-sae/notebooks/01_forward_pass_and_cost.py")]  # fmt: skip
+    monkeypatch.setattr(metadata, "files", lambda name: listed if name == "ufldl-sae" else None)
+    assert ne.installed_notebooks_dir() == folder.resolve()
+    monkeypatch.setattr(metadata, "files", lambda name: [Installed("ufldl_sae/__init__.py")])
+    assert ne.installed_notebooks_dir() is None
+
+
+def test_setup_cfg_ships_every_notebook_source():
+    """The data_files pattern of setup.cfg matches each notebook source of the checkout."""
+    import configparser
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    pattern = config["options.data_files"]["share/ufldl-sae/notebooks"].strip()
+    shipped = sorted(p.name for p in root.glob(pattern))
+    sources = sorted(p.name for p in (root / "notebooks").glob("*.py") if p.name[:2].isdigit())
+    assert shipped == sources and len(sources) >= 8

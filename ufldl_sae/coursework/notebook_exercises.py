@@ -395,9 +395,34 @@ def blank_source(text: str, name: str = "source") -> tuple[str, list[Exercise]]:
     return "".join(out), exercises
 
 
+#: Where a wheel installs the notebooks' sources, relative to its installation prefix.
+INSTALLED_NOTEBOOKS = ("share", "ufldl-sae", "notebooks")
+
+
 def default_notebooks_dir() -> Path:
-    """``notebooks/`` of the source checkout this package was imported from."""
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    """The notebooks' sources: ``notebooks/`` of the source checkout this package was imported
+    from, else the copy an installed wheel put under ``share/ufldl-sae/notebooks`` (found
+    through the distribution's own file list, so a venv, ``--user`` or ``--prefix`` install
+    all work). The checkout's path is returned when neither holds a source, so the error
+    names the folder a developer expects."""
+    checkout = Path(__file__).resolve().parents[2] / "notebooks"
+    if any(checkout.glob("[0-9][0-9]_*.py")):
+        return checkout
+    return installed_notebooks_dir() or checkout
+
+
+def installed_notebooks_dir() -> Path | None:
+    """The folder where the installed distribution put the notebooks' sources, or None."""
+    from importlib import metadata
+
+    try:
+        files = metadata.files("ufldl-sae") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for file in files:
+        if tuple(file.parts[-4:-1]) == INSTALLED_NOTEBOOKS and file.name[:2].isdigit():
+            return Path(str(file.locate())).resolve().parent
+    return None
 
 
 def write_student_notebooks(
