@@ -42,7 +42,7 @@ class DeepCheck:
 
     @property
     def worst(self) -> float:
-        return max(self.overall, *self.blocks.values())
+        return max([self.overall, *self.blocks.values()])
 
     @property
     def passed(self) -> bool:

@@ -1,5 +1,7 @@
-"""``ufldl-sae gradcheck``: the course's gradient checks, and with ``--beyond`` every activation
-and penalty of the generalized network. Exit status 1 when a check fails."""
+"""``ufldl-sae gradcheck``: the course's gradient checks, with ``--beyond`` every activation
+and penalty of the generalized network, and with ``--saes`` the dictionary-learning sparse
+autoencoders (ReLU + L1, TopK, BatchTopK, AuxK, the unit-norm decoder, JumpReLU). Exit status 1
+when a check fails."""
 
 from __future__ import annotations
 
@@ -35,6 +37,11 @@ def add_gradcheck(subparsers: Any) -> None:
         help="also check every activation (sigmoid, tanh, ReLU) with every penalty (L2, L1 on "
         "weights, KL, L1 on activations) and a 3-hidden-layer network",
     )  # fmt: skip
+    p.add_argument(
+        "--saes", action="store_true",
+        help="also check the sparse autoencoders of interpretability research (ReLU + L1, "
+        "TopK, BatchTopK, AuxK, unit-norm decoder, JumpReLU and its smoothed surrogate)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_gradcheck)
 
 
@@ -64,6 +71,8 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     passed = quadratic < 1e-9 and report.passed
     if args.beyond:
         passed = _gradcheck_beyond(args.seed) and passed
+    if args.saes:
+        passed = _gradcheck_saes(4 if args.beyond else 3) and passed
     return 0 if passed else 1
 
 
@@ -82,5 +91,28 @@ def _gradcheck_beyond(seed: int) -> bool:
             verdict += " (a step crossed a kink)"
         print(f"{network:<12} {units:<16} {penalties:<10} {check.overall:>9.1e} "
               f"{check.worst:>9.1e}  {verdict}")  # fmt: skip
+        passed = passed and check.passed
+    return passed
+
+
+def _gradcheck_saes(number: int) -> bool:
+    from ..beyond.gradcheck import THRESHOLD
+    from ..beyond.saes.gradcheck import SAE_PROBLEM, sae_gradient_table
+
+    v, h, m = SAE_PROBLEM
+    print(
+        f"\n{number}. ufldl_sae.beyond.saes, {v} visible, {h} latents, {m} examples, five-point "
+        f"stencil, float64, threshold {THRESHOLD:g}; a check is valid only if no step changes "
+        "a gate or a selection. JumpReLU's thresholds have a derivative of 0 almost "
+        "everywhere: their straight-through gradient is checked against the smoothed cost it "
+        "stands for."
+    )
+    print(f"{'model':<24} {'checked':<24} {'overall':>9} {'worst':>9}  result")
+    passed = True
+    for model, what, check in sae_gradient_table():
+        verdict = "PASS" if check.passed else "FAIL"
+        if check.kinks_crossed:
+            verdict += " (a step changed the gate or selection)"
+        print(f"{model:<24} {what:<24} {check.overall:>9.1e} {check.worst:>9.1e}  {verdict}")
         passed = passed and check.passed
     return passed
