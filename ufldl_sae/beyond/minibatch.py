@@ -322,7 +322,7 @@ def _minimize(
     try:
         for epoch in range(1, epochs + 1):
             # The epoch's order, drawn on the host and moved to the device once.
-            order = xp.asarray(generator.permutation(m), device=device) if shuffle else None
+            order = from_host(generator.permutation(m), xp, device=device) if shuffle else None
             cost_sum = xp.zeros((), dtype=dtype, device=device)
             grad_sum = xp.zeros_like(theta)
             for first in range(0, m, batch_size):
