@@ -23,7 +23,7 @@ import numpy as np
 
 from .backend import array_namespace, device_of, dtype_name, from_host, to_host
 from .model import sparse_autoencoder_cost
-from .params import block_slices
+from .params import as_rng, block_slices
 from .tuning import tuned
 from .validation import check_cost_arguments, check_int, check_real
 
@@ -432,7 +432,7 @@ def gradient_check(
         num_checks = check_int("num_checks", num_checks)
     xp = array_namespace(theta, data)
     theta = xp.astype(theta, data.dtype) if theta.dtype != data.dtype else theta
-    indices = _sample_indices(visible_size, hidden_size, num_checks, np.random.default_rng(rng))
+    indices = _sample_indices(visible_size, hidden_size, num_checks, as_rng(rng))
 
     def J(lam: float, b: float) -> Objective:
         """The cost with weights lam and b, the arguments already checked."""
