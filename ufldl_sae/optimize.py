@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 import scipy.optimize
 
-from .backend import array_namespace, device_of, from_host, to_host, to_host_all
+from .backend import array_namespace, device_of, from_host, to_host_all
 from .model import sparse_autoencoder_cost
 from .params import block_slices, theta_size
 from .results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
 from .tuning import tuned
-from .validation import check_int, check_problem, check_real
+from .validation import check_int, check_problem, check_real, check_theta0
 
 HostObjective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
@@ -253,14 +253,7 @@ def train_sparse_autoencoder(
         xp = check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
     else:
         xp = array_namespace(data)
-    theta0 = to_host(theta0)
-    if theta0.shape != (theta_size(visible_size, hidden_size),):
-        raise ValueError(
-            f"theta0 must be a 1-D vector of length {theta_size(visible_size, hidden_size)}, "
-            f"got shape {theta0.shape}"
-        )
-    if not np.all(np.isfinite(theta0)):
-        raise ValueError("theta0 must be finite, but it holds NaN or inf entries")
+    theta0 = check_theta0(theta0, size=theta_size(visible_size, hidden_size))
 
     if cost_function is None:  # validated above, so each evaluation skips the checks
         cost_function = functools.partial(sparse_autoencoder_cost, check_inputs=False)

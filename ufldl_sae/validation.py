@@ -14,6 +14,8 @@ import numbers
 import warnings
 from typing import Any
 
+import numpy as np
+
 
 def check_int(name: str, value: Any, *, minimum: int = 1) -> int:
     """``value`` as an ``int`` >= ``minimum`` (bools and non-integral floats are refused)."""
@@ -143,6 +145,27 @@ def check_theta(theta: Any, xp: Any, *, size: int) -> None:
         )
     check_vector("theta", theta, xp, size=size)
     check_finite("theta", theta, xp)
+
+
+def check_theta0(theta0: Any, *, size: int | None = None) -> np.ndarray:
+    """A solver's starting point as a host float64 copy: 1-D (of ``size`` entries when given)
+    and finite.
+
+    Every solver keeps its own copy on the host (L-BFGS works there; the minibatch driver keeps
+    the best epoch's theta there), so the caller's array, host, device or a plain list, is
+    never touched.
+    """
+    from .backend import to_host
+
+    host = np.asarray(theta0) if isinstance(theta0, list | tuple) else to_host(theta0)
+    theta0 = np.array(host, dtype=np.float64)
+    if size is not None and theta0.shape != (size,):
+        raise ValueError(f"theta0 must be a 1-D vector of length {size}, got shape {theta0.shape}")
+    if theta0.ndim != 1:
+        raise ValueError(f"theta0 must be a 1-D vector, got shape {theta0.shape}")
+    if not np.all(np.isfinite(theta0)):
+        raise ValueError("theta0 must be finite, but it holds NaN or inf entries")
+    return theta0
 
 
 def check_problem(

@@ -79,7 +79,14 @@ from ..model import sparse_autoencoder_cost, sparse_autoencoder_cost_terms
 from ..params import as_rng, theta_size
 from ..results import IterationRecord, NonFiniteError, ProgressPrinter, Recorder, TrainingResult
 from ..tuning import tuned
-from ..validation import check_finite, check_int, check_matrix, check_namespace, check_problem
+from ..validation import (
+    check_finite,
+    check_int,
+    check_matrix,
+    check_namespace,
+    check_problem,
+    check_theta0,
+)
 from .steps import SOLVERS, adam_step, check_step_options, sgd_momentum_step, step_rule
 
 __all__ = [
@@ -238,10 +245,7 @@ def train_sparse_autoencoder_minibatch(
         xp = check_problem(visible_size, hidden_size, lambda_, sparsity_param, beta, data)
     else:
         xp = array_namespace(data)
-    theta0 = _host_vector(theta0)
-    n = theta_size(visible_size, hidden_size)
-    if theta0.shape != (n,):
-        raise ValueError(f"theta0 must be a 1-D vector of length {n}, got shape {theta0.shape}")
+    theta0 = check_theta0(theta0, size=theta_size(visible_size, hidden_size))
     args = (visible_size, hidden_size, lambda_, sparsity_param, beta)
 
     def batch_fun(theta: Any, batch: Any) -> tuple[Any, Any]:
@@ -255,12 +259,6 @@ def train_sparse_autoencoder_minibatch(
     batch_size = check_int("batch_size", options.get("batch_size", 256))  # sizes the BLAS
     with tuned(visible_size, hidden_size, batch_size, max_age=0.0):
         return _minimize(batch_fun, theta0, data, xp, monitor=monitor or None, **options)
-
-
-def _host_vector(theta0: Any) -> np.ndarray:
-    """A host float64 copy of a host or device vector, or of a sequence (never the caller's)."""
-    host = np.asarray(theta0) if isinstance(theta0, list | tuple) else to_host(theta0)
-    return np.array(host, dtype=np.float64)
 
 
 def _best(epoch: int, score: float) -> str:
@@ -305,11 +303,7 @@ def _minimize(
     check_step_options(solver, learning_rate, momentum, beta1, beta2, eps)
     _check_epoch_options(epochs, batch_size, m, shuffle)
     generator = as_rng(rng)
-    theta0 = _host_vector(theta0)
-    if theta0.ndim != 1:
-        raise ValueError(f"theta0 must be a 1-D vector, got shape {theta0.shape}")
-    if not np.all(np.isfinite(theta0)):
-        raise ValueError("theta0 must be finite, but it holds NaN or inf entries")
+    theta0 = check_theta0(theta0)
 
     device, dtype = device_of(data), data.dtype
     theta = from_host(theta0, xp, dtype=dtype, device=device)
