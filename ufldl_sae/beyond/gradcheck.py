@@ -138,7 +138,7 @@ def beyond_problem(
     ``2 * EPSILON``, which shifts a pre-activation by far less than ``margin``.
     """
     output = "identity" if activation == "relu" else activation
-    n_weights = sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:], strict=False))
+    n_weights = deep_block_slices(layer_sizes)["b1"].start  # the W blocks come first
     for _ in range(1000):
         theta = initialize_deep(layer_sizes, activation, rng, output_activation=output)
         theta[n_weights:] = rng.uniform(-0.3, 0.3, theta.size - n_weights)  # random biases too
