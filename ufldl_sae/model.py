@@ -51,7 +51,7 @@ def sigmoid(z: Any) -> Any:
     largest float (709.8 in float64, 88.7 in float32), and NumPy warns there. Raising ``z``
     to at least one unit above minus that log keeps the exponential finite: the result is the
     textbook value bit for bit down to that floor, and below it (where the true value is under
-    1e-307, or 1e-38 in float32) it stays at that tiny positive value instead of 0
+    1.5e-308, or 8e-39 in float32) it stays at that tiny positive value instead of 0
     (:func:`check_unsaturated` refuses a unit whose average activation is down there).
     At the other end it reaches exactly 1, and nothing downstream ever sees NaN. The guard
     is one ``maximum``, a single pass over the array (``clip`` would be the obvious spelling,
@@ -154,7 +154,7 @@ def smallest_resolved_rho_hat(dtype: Any, xp: Any) -> float:
     :func:`sigmoid` never goes below its floor :math:`f_{min} = f(1 - \log(\text{max float}))`
     (about 1.5e-308 in float64, 8e-39 in float32): every example whose true activation is below
     it counts as :math:`f_{min}`, so a computed :math:`\hat\rho_j` can be too large by up to
-    :math:`f_{min}` in absolute terms. Above :math:`f_{min} / \epsilon_{mach}` (6.7e-293 in
+    :math:`f_{min}` in absolute terms. Above :math:`f_{min} / \epsilon_{mach}` (6.8e-293 in
     float64, 6.7e-32 in float32) that is less than the rounding of :math:`\hat\rho_j` itself;
     below it, :math:`\log\hat\rho_j` in the KL term, and so the cost, can be off by any amount
     (the cost comes back finite but wrong).
