@@ -24,7 +24,13 @@ from typing import Any, NamedTuple
 from .backend import array_namespace, device_of, to_host
 from .params import pack, theta_size, unpack
 from .tuning import tuned
-from .validation import check_cost_arguments, check_finite, check_matrix, check_theta
+from .validation import (
+    check_cost_arguments,
+    check_finite,
+    check_matrix,
+    check_namespace,
+    check_theta,
+)
 
 
 class SaturatedUnitsError(ValueError):
@@ -414,7 +420,7 @@ def feedforward_autoencoder(theta: Any, hidden_size: int, visible_size: int, dat
     -------
     a2 : array of shape (hidden, m)
     """
-    xp = array_namespace(theta, data)
+    xp = check_namespace(theta=theta, data=data)
     check_theta(theta, xp, size=theta_size(visible_size, hidden_size))  # finite too
     check_matrix("data", data, xp, rows=visible_size)
     check_finite("data", data, xp)  # NaN in, NaN features out: refused by name instead
