@@ -416,7 +416,7 @@ def gradient_check(
     ``num_checks`` checks that many random coordinates of each block instead of all of theta
     (the biases are few, so a sample of the whole vector could miss them).
     """
-    check_cost_arguments(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data)
+    xp = check_cost_arguments(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data)
     dtype = dtype_name(data.dtype)
     epsilon = (
         DEFAULT_EPSILON[dtype]
@@ -430,7 +430,6 @@ def gradient_check(
     )
     if num_checks is not None:
         num_checks = check_int("num_checks", num_checks)
-    xp = array_namespace(theta, data)
     theta = xp.astype(theta, data.dtype) if theta.dtype != data.dtype else theta
     indices = _sample_indices(visible_size, hidden_size, num_checks, as_rng(rng))
 
