@@ -1,8 +1,9 @@
 r"""Penalties added to the reconstruction error: on the weights, or on the hidden activations.
 
 The notes' cost has two penalties, weight decay and the KL sparsity penalty. This module keeps
-them (with the notes' formulas, reused from :mod:`ufldl_sae.model`) and adds two L1 penalties,
-each a small frozen dataclass with its own cost and its own share of the gradient:
+them, with the notes' formulas (the KL term's cost, derivative and saturation check are
+:mod:`ufldl_sae.model`'s own; weight decay is summed over any number of matrices), and adds two
+L1 penalties, each a small frozen dataclass with its own cost and its own share of the gradient:
 
 - :class:`WeightDecay` (``l2=lambda``), on the weights:
   :math:`\frac{\lambda}{2}\sum_l \lVert W^{(l)}\rVert_F^2`, the notes' weight decay;
