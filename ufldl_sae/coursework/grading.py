@@ -13,7 +13,6 @@ mistake and writes the report. A child that sends garbage, too much, or nothing 
 
 from __future__ import annotations
 
-import math
 import secrets
 import subprocess
 import time
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..validation import check_real
 from .calling import SessionEnded
 from .checker import check, failure_report, resolve_task
 from .isolated import running
@@ -77,16 +77,17 @@ class Graded:
 
 
 def validate_limits(time_limit: float, memory_limit_mib: float | None) -> Limits:
-    """The limits, or a ``ValueError`` naming the bad one (NaN, inf, zero, negative)."""
-    for name, value in (("time_limit", time_limit), ("memory_limit_mib", memory_limit_mib)):
-        if value is None and name == "memory_limit_mib":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{name} must be a number; got {value!r}")
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be a positive, finite number; got {value!r}")
-    memory = None if memory_limit_mib is None else max(1, int(memory_limit_mib))
-    return Limits(float(time_limit), memory)
+    """The limits, or a ``ValueError`` naming the bad one (NaN, inf, zero, negative).
+
+    ``memory_limit_mib=None`` means no address-space limit; a fraction of a MiB rounds down,
+    to 1 MiB at least.
+    """
+    positive = {"low": 0.0, "low_open": True, "high_open": True}
+    seconds = check_real("time_limit", time_limit, **positive)
+    if memory_limit_mib is None:
+        return Limits(seconds, None)
+    memory = check_real("memory_limit_mib", memory_limit_mib, **positive)
+    return Limits(seconds, max(1, int(memory)))
 
 
 def snapshot(specs: list[str]) -> list[Snapshot | None]:
