@@ -107,16 +107,20 @@ def snapshot(specs: list[str]) -> list[Snapshot | None]:
     return copies
 
 
-def missing(spec: str, exercise: str | None) -> Graded:
-    """The result for a file that could not be snapshot: missing, unreadable or too large."""
+def missing_error(spec: str) -> StudentCodeError:
+    """Why a file could not be snapshot (missing, unreadable or too large), as an error."""
     path, _ = split_spec(spec)
     reason = (
         "no such file"
         if not path.is_file()
         else f"larger than {MAX_SOURCE_BYTES} bytes or unreadable"
     )
-    error = StudentCodeError(str(path), None, reason, "file-not-found")
-    return Graded(import_failure(spec, error, exercise), 2)
+    return StudentCodeError(str(path), None, reason, "file-not-found")
+
+
+def missing(spec: str, exercise: str | None) -> Graded:
+    """The result for a file that could not be snapshot: missing, unreadable or too large."""
+    return Graded(import_failure(spec, missing_error(spec), exercise), 2)
 
 
 def import_failure_error(spec: str, reply: dict[str, Any], copy: Path) -> StudentCodeError:
