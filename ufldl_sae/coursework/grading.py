@@ -209,7 +209,8 @@ def grade(
                 error = import_failure_error(spec, reply, run.target)
                 graded = Graded(import_failure(spec, error, exercise), 2)
             else:
-                graded = _check(run.session, spec, exercise, reply["function"], speed, seed)
+                function = reply["function"]
+                graded = _check(run.session, spec, exercise, function, speed, seed, copy)
         except SessionEnded as failure:
             ended, graded = failure.finding, None
         except Exception as error:  # noqa: BLE001 - a reply no check foresaw must not end it
@@ -252,8 +253,15 @@ def _unforeseen(error: Exception) -> str:
 
 
 def _check(
-    session: Session, spec: str, exercise: str | None, function: str, speed: bool, seed: int
+    session: Session,
+    spec: str,
+    exercise: str | None,
+    function: str,
+    speed: bool,
+    seed: int,
+    copy: Snapshot,
 ) -> Graded:
+    """Check the child's ``function`` through its stand-in; lines are read from the snapshot."""
     path, _ = split_spec(spec)
     try:
         task = resolve_task(function, exercise)
@@ -262,6 +270,7 @@ def _check(
         return Graded(failure_report(exercise or guess_task(spec), spec, finding), 2)
     proxy = remote_function(session, task, function)
     proxy.__ufldl_source__ = f"{path}:{function}"
+    proxy.__ufldl_text__ = copy.source.decode("utf-8", errors="replace")
     report = check(proxy, task, speed=speed, seed=seed)
     report.source = f"{path}:{function}"
     reply, _ = session.request({"op": "modules"}, [])
