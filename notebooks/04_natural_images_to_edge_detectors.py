@@ -168,7 +168,7 @@ curve = [(0, *terms0, float(forward(*unpack(theta0, visible_size, hidden_size),
 
 
 def keep_terms(record, theta):
-    """The three terms and the mean rho_hat after an iteration (an extra forward pass)."""
+    """The three terms and the mean rho_hat after an iteration (two extra forward passes)."""
     a2_now = forward(*unpack(theta, visible_size, hidden_size), patches)[0]
     curve.append((record.iteration, *sparse_autoencoder_cost_terms(theta, *args, patches),
                   float(a2_now.mean())))

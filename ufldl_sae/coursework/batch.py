@@ -49,7 +49,8 @@ class BatchLog:
         self.started: set[str] = set()
         self.seed: int | None = None
         if resume and self.path.is_file():
-            for line in self.path.read_text().splitlines():
+            text = self.path.read_bytes()
+            for line in text.decode(errors="replace").splitlines():
                 try:
                     record = json.loads(line)
                 except ValueError:
@@ -62,7 +63,6 @@ class BatchLog:
                     self.started.add(record["spec"])
                 else:
                     self.done[record["spec"]] = record
-            text = self.path.read_bytes()
             if text and not text.endswith(b"\n"):  # the last line was cut: start a new one
                 with self.path.open("ab") as out:
                     out.write(b"\n")

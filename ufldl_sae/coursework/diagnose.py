@@ -33,7 +33,7 @@ from .compare import (
 )
 from .layouts import LAYOUTS, in_layout
 from .mistakes import MISTAKES
-from .probes import probe_rows
+from .probes import by_difference, probe_rows
 from .report import Finding
 from .source_lines import find_line
 from .tutor import findings_from_rows, slip_place
@@ -81,12 +81,7 @@ def term_values(
             return results[p, name]
         return reference(problem, settings[name], switches)
 
-    base = get("data term")
-    terms = {"data term": base}
-    for name in ("weight decay", "sparsity"):
-        cost, grad = get(name)
-        terms[name] = (cost - base[0], grad - base[1])
-    return terms
+    return by_difference({name: get(name) for name in TERMS})
 
 
 def where_wrong(

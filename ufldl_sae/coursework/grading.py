@@ -13,15 +13,14 @@ mistake and writes the report. A child that sends garbage, too much, or nothing 
 
 from __future__ import annotations
 
-import math
 import secrets
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..validation import check_real
 from .calling import SessionEnded
 from .checker import check, failure_report, resolve_task
 from .isolated import running
@@ -77,16 +76,17 @@ class Graded:
 
 
 def validate_limits(time_limit: float, memory_limit_mib: float | None) -> Limits:
-    """The limits, or a ``ValueError`` naming the bad one (NaN, inf, zero, negative)."""
-    for name, value in (("time_limit", time_limit), ("memory_limit_mib", memory_limit_mib)):
-        if value is None and name == "memory_limit_mib":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{name} must be a number; got {value!r}")
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be a positive, finite number; got {value!r}")
-    memory = None if memory_limit_mib is None else max(1, int(memory_limit_mib))
-    return Limits(float(time_limit), memory)
+    """The limits, or a ``ValueError`` naming the bad one (NaN, inf, zero, negative).
+
+    ``memory_limit_mib=None`` means no address-space limit; a fraction of a MiB rounds down,
+    to 1 MiB at least.
+    """
+    positive = {"low": 0.0, "low_open": True, "high_open": True}
+    seconds = check_real("time_limit", time_limit, **positive)
+    if memory_limit_mib is None:
+        return Limits(seconds, None)
+    memory = check_real("memory_limit_mib", memory_limit_mib, **positive)
+    return Limits(seconds, max(1, int(memory)))
 
 
 def snapshot(specs: list[str]) -> list[Snapshot | None]:
@@ -107,16 +107,20 @@ def snapshot(specs: list[str]) -> list[Snapshot | None]:
     return copies
 
 
-def missing(spec: str, exercise: str | None) -> Graded:
-    """The result for a file that could not be snapshot: missing, unreadable or too large."""
+def missing_error(spec: str) -> StudentCodeError:
+    """Why a file could not be snapshot (missing, unreadable or too large), as an error."""
     path, _ = split_spec(spec)
     reason = (
         "no such file"
         if not path.is_file()
         else f"larger than {MAX_SOURCE_BYTES} bytes or unreadable"
     )
-    error = StudentCodeError(str(path), None, reason, "file-not-found")
-    return Graded(import_failure(spec, error, exercise), 2)
+    return StudentCodeError(str(path), None, reason, "file-not-found")
+
+
+def missing(spec: str, exercise: str | None) -> Graded:
+    """The result for a file that could not be snapshot: missing, unreadable or too large."""
+    return Graded(import_failure(spec, missing_error(spec), exercise), 2)
 
 
 def import_failure_error(spec: str, reply: dict[str, Any], copy: Path) -> StudentCodeError:
@@ -205,7 +209,8 @@ def grade(
                 error = import_failure_error(spec, reply, run.target)
                 graded = Graded(import_failure(spec, error, exercise), 2)
             else:
-                graded = _check(run.session, spec, exercise, reply["function"], speed, seed)
+                function = reply["function"]
+                graded = _check(run.session, spec, exercise, function, speed, seed, copy)
         except SessionEnded as failure:
             ended, graded = failure.finding, None
         except Exception as error:  # noqa: BLE001 - a reply no check foresaw must not end it
@@ -248,8 +253,15 @@ def _unforeseen(error: Exception) -> str:
 
 
 def _check(
-    session: Session, spec: str, exercise: str | None, function: str, speed: bool, seed: int
+    session: Session,
+    spec: str,
+    exercise: str | None,
+    function: str,
+    speed: bool,
+    seed: int,
+    copy: Snapshot,
 ) -> Graded:
+    """Check the child's ``function`` through its stand-in; lines are read from the snapshot."""
     path, _ = split_spec(spec)
     try:
         task = resolve_task(function, exercise)
@@ -258,6 +270,7 @@ def _check(
         return Graded(failure_report(exercise or guess_task(spec), spec, finding), 2)
     proxy = remote_function(session, task, function)
     proxy.__ufldl_source__ = f"{path}:{function}"
+    proxy.__ufldl_text__ = copy.source.decode("utf-8", errors="replace")
     report = check(proxy, task, speed=speed, seed=seed)
     report.source = f"{path}:{function}"
     reply, _ = session.request({"op": "modules"}, [])
@@ -287,34 +300,3 @@ def quick_check_file(
         spec, exercise, time_limit=time_limit, memory_limit_mib=memory_limit_mib, speed=False
     )
 
-
-def grade_many(
-    specs: list[str],
-    exercise: str | None = None,
-    *,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-    memory_limit_mib: int | None = DEFAULT_MEMORY_LIMIT_MIB,
-    speed: bool = True,
-    seed: int | None = None,
-) -> Iterator[Graded]:
-    """Snapshot every submission, then grade each in turn, yielding :class:`Graded`.
-
-    One seed serves the whole batch (fresh when None), so every student gets the same problems
-    and the teacher can replay them.
-    """
-    validate_limits(time_limit, memory_limit_mib)
-    seed = secrets.randbelow(2**32) if seed is None else seed
-    copies = snapshot(specs)
-    for spec, copy in zip(specs, copies, strict=True):
-        if copy is None:
-            yield missing(spec, exercise)
-            continue
-        yield grade(
-            spec,
-            exercise,
-            time_limit=time_limit,
-            memory_limit_mib=memory_limit_mib,
-            speed=speed,
-            seed=seed,
-            copy=copy,
-        )

@@ -140,13 +140,13 @@ def student_function(
     says what and where); a crash, a time-out or garbage raises
     :class:`~.calling.SessionEnded`. The process is killed when the ``with`` block ends.
     """
-    from .grading import import_failure_error, snapshot, validate_limits
+    from .grading import import_failure_error, missing_error, snapshot, validate_limits
 
     limits = validate_limits(call_time_limit, memory_limit_mib)
     path, name = split_spec(spec)
     (copy,) = snapshot([spec])
     if copy is None:
-        raise StudentCodeError(str(path), None, "no such file", "file-not-found")
+        raise missing_error(spec)
     with running(copy, limits, per_call=limits.time_limit) as run:
         try:
             reply = run.load(name)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model import sigmoid
+from ..params import unpack
 from .compare import Problem
 
 
@@ -32,22 +34,18 @@ class Alternative:
     value: np.ndarray
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
 def forward(problem: Problem) -> dict[str, np.ndarray]:
-    """The notes' forward pass on the problem: W1, W2, b1, b2, x, z2, a2, z3, a3, rho_hat."""
+    """The notes' forward pass on the problem: W1, W2, b1, b2, x, z2, a2, z3, a3, rho_hat.
+
+    The package's :func:`~ufldl_sae.params.unpack` and :func:`~ufldl_sae.model.sigmoid`, with
+    the pre-activations z2 and z3 kept (the probes and :mod:`.nonfinite` need them).
+    """
     theta, x = problem.arrays()
-    h, v = problem.hidden, problem.visible
-    hv = h * v
-    W1 = theta[:hv].reshape(h, v, order="F")
-    W2 = theta[hv : 2 * hv].reshape(v, h, order="F")
-    b1, b2 = theta[2 * hv : 2 * hv + h], theta[2 * hv + h :]
+    W1, W2, b1, b2 = unpack(theta, problem.visible, problem.hidden)
     z2 = W1 @ x + b1[:, None]
-    a2 = _sigmoid(z2)
+    a2 = sigmoid(z2)
     z3 = W2 @ a2 + b2[:, None]
-    a3 = _sigmoid(z3)
+    a3 = sigmoid(z3)
     return {
         "W1": W1, "W2": W2, "b1": b1, "b2": b2, "x": x,
         "z2": z2, "a2": a2, "z3": z3, "a3": a3, "rho_hat": a2.mean(axis=1),

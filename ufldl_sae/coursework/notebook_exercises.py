@@ -430,7 +430,7 @@ def write_student_notebooks(
 ) -> list[Path]:
     """Write the student's copies of the notebooks that have exercises, and their solutions.
 
-    Each ``0N_name.py`` source of ``notebooks_dir`` (default: the checkout's ``notebooks/``)
+    Each ``0N_name.py`` source of ``notebooks_dir`` (default: :func:`default_notebooks_dir`)
     with at least one exercise becomes ``dest/0N_name.py`` with the blanks (jupytext's percent
     format: JupyterLab with jupytext, or VS Code, opens it as a notebook) and, when
     ``jupytext`` is installed, ``dest/0N_name.ipynb`` too, without outputs;

@@ -62,10 +62,12 @@ def _student_terms(func: CostFunction, problem: Problem, data: np.ndarray | None
         if result is None:
             raise StudentFailed(findings[0])
         values[term] = result
-    return _by_difference(values)
+    return by_difference(values)
 
 
-def _by_difference(values: dict[str, tuple[float, np.ndarray]]) -> TermValues:
+def by_difference(values: dict[str, tuple[float, np.ndarray]]) -> TermValues:
+    """Each term's (cost, gradient): the data term as it is, each penalty as its setting's
+    result minus the data term's (the penalty's own contribution)."""
     base_cost, base_grad = values["data term"]
     out = {"data term": (base_cost, base_grad)}
     for term in TERMS[1:]:
@@ -76,7 +78,7 @@ def _by_difference(values: dict[str, tuple[float, np.ndarray]]) -> TermValues:
 
 def _notes_terms(problem: Problem) -> TermValues:
     settings = problem.settings()
-    return _by_difference({t: reference(problem, settings[t], frozenset()) for t in TERMS})
+    return by_difference({t: reference(problem, settings[t], frozenset()) for t in TERMS})
 
 
 def _split(values: TermValues, problem: Problem) -> dict[tuple[str, str], np.ndarray]:

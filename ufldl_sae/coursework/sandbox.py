@@ -194,7 +194,8 @@ def readable_numpy(numpy_dir: str) -> str | None:
     user, but the system's interpreter of the same version can load the same NumPy wheel: copying
     just NumPy (about 70 MB, once per grader) keeps the dedicated user instead of running every
     submission as root. The copy is root-owned and read-only to others, and removed at exit.
-    None when there is nothing to copy or the temporary folder is not readable by others.
+    None when there is nothing to copy or the copy fails; whether the dedicated user can reach
+    the copy (a temporary folder under ``/root`` it cannot) is for :func:`child_python`'s probe.
     """
     source = Path(numpy_dir)
     parts = [p for p in (source / "numpy", source / "numpy.libs") if p.is_dir()]

@@ -2,7 +2,9 @@
 
 The student's file is parsed with :mod:`ast`, never run: the parent process reads the text of
 the file named by the function's ``__ufldl_source__`` (``path:function``, set by the loader and
-by the grader's stand-in) or, for a function defined in Python, the file it came from. A name
+by the grader's stand-in, which also carries the snapshot's text as ``__ufldl_text__``, so that
+the lines are those of the file that was graded) or, for a function defined in Python, the
+file it came from. A name
 that is not assigned in the function gives no line: the checker never guesses.
 """
 
@@ -21,6 +23,9 @@ def _source(func: Callable[..., Any]) -> tuple[str, str, int] | None:
     spec = getattr(func, "__ufldl_source__", None)
     if isinstance(spec, str) and ":" in spec:
         path, name = spec.rsplit(":", 1)
+        text = getattr(func, "__ufldl_text__", None)
+        if isinstance(text, str):
+            return text, name, 1
         try:
             return Path(path).read_text(encoding="utf-8", errors="replace"), name, 1
         except OSError:
