@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,34 @@ def quick_check_file(
         spec, exercise, time_limit=time_limit, memory_limit_mib=memory_limit_mib, speed=False
     )
 
+
+def grade_many(
+    specs: list[str],
+    exercise: str | None = None,
+    *,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    memory_limit_mib: int | None = DEFAULT_MEMORY_LIMIT_MIB,
+    speed: bool = True,
+    seed: int | None = None,
+) -> Iterator[Graded]:
+    """Snapshot every submission, then grade each in turn, yielding :class:`Graded`.
+
+    One seed serves the whole batch (fresh when None), so every student gets the same problems
+    and the teacher can replay them.
+    """
+    validate_limits(time_limit, memory_limit_mib)
+    seed = secrets.randbelow(2**32) if seed is None else seed
+    copies = snapshot(specs)
+    for spec, copy in zip(specs, copies, strict=True):
+        if copy is None:
+            yield missing(spec, exercise)
+            continue
+        yield grade(
+            spec,
+            exercise,
+            time_limit=time_limit,
+            memory_limit_mib=memory_limit_mib,
+            speed=speed,
+            seed=seed,
+            copy=copy,
+        )
