@@ -419,8 +419,7 @@ def plot_activation_histogram(a2: Any, rho: float, path: str | os.PathLike[str])
     path : Path
     """
     path = check_png_path(path)
-    a2 = host_float("a2", a2)
-    check_ndim("a2", a2, 2, "(hidden, m), one example per column")
+    a2 = host_columns("a2", a2)
     rho = check_real("rho", rho, low=0.0, high=1.0, low_open=True, high_open=True)
 
     fig = Figure(figsize=PLOT_FIGSIZE, dpi=DPI, layout="constrained")
