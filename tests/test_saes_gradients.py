@@ -11,6 +11,8 @@ import pytest
 
 from ufldl_sae.beyond.saes.core import encoder_pass
 from ufldl_sae.beyond.saes.decoder import normalize_decoder, project_decoder_gradient
+from ufldl_sae.beyond.saes.gradcheck import SAE_PROBLEM
+from ufldl_sae.beyond.saes.gradcheck import _problem as problem  # the table's seeded problems
 from ufldl_sae.beyond.saes.jumprelu import jumprelu_cost, jumprelu_surrogate
 from ufldl_sae.beyond.saes.layout import initialize_sae, sae_blocks, sae_theta_size
 from ufldl_sae.beyond.saes.models import (
@@ -23,15 +25,8 @@ from ufldl_sae.beyond.saes.models import (
 )
 from ufldl_sae.gradcheck import block_differences, compute_numerical_gradient
 
-V, H, M = 6, 10, 20
+V, H, M = SAE_PROBLEM
 THRESHOLD = 1e-9
-
-
-def problem(seed: int, architecture: str = "topk", threshold: float = 0.1):
-    rng = np.random.default_rng(seed)
-    data = rng.standard_normal((V, M))
-    theta = initialize_sae(data, H, architecture, rng=seed, threshold=threshold)
-    return data, theta + 0.1 * rng.standard_normal(theta.shape[0])
 
 
 def recording(J, gate_of_theta):

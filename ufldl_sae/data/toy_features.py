@@ -53,7 +53,8 @@ def toy_feature_probabilities(
     n_features: int, mean_active: float = 5.0, exponent: float = 0.5
 ) -> np.ndarray:
     r""":math:`p_j = \min(1, c\, j^{-s})`, with :math:`c` such that :math:`\sum_j p_j` is
-    ``mean_active`` (found by bisection when the cap at 1 binds)."""
+    ``mean_active``, always found by bisection: the sum is increasing in :math:`c`, and
+    bisection needs no case for whether the cap at 1 binds."""
     n_features = check_int("n_features", n_features)
     mean_active = check_real("mean_active", mean_active, low=0.0, high=n_features, low_open=True)
     exponent = check_real("exponent", exponent, low=0.0)

@@ -35,7 +35,7 @@ from ..beyond.minibatch import SOLVERS
 from ..beyond.saes.layout import ARCHITECTURES
 from ..beyond.saes.train import SaeOptions
 from ..validation import check_finite, check_int, check_real
-from .choice import SAE_PENALTY, ModelChoice, SaeChoice, choose_model
+from .choice import SAE_KNOB, SAE_PENALTY, ModelChoice, SaeChoice, choose_model
 
 #: ``solver``: the notes' full-batch L-BFGS, or a minibatch solver
 #: (:mod:`ufldl_sae.beyond.minibatch`). ``None`` (the default) is the model's own: L-BFGS for
@@ -64,13 +64,7 @@ _INSTEAD = {
 }
 
 #: Each architecture's sparsity knob, named in the refusals (``notes``: the KL penalty).
-_KNOB = {
-    "notes": "sparsity_param and beta (the KL penalty)",
-    "relu-l1": "l1_coefficient",
-    "topk": "k",
-    "batchtopk": "k",
-    "jumprelu": "l0_coefficient",
-}
+_KNOB = {"notes": "sparsity_param and beta (the KL penalty)", **SAE_KNOB}
 
 
 #: scikit-learn's estimator checks that contradict the notes, each with the reason. The

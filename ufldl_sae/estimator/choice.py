@@ -39,7 +39,9 @@ from ..beyond.penalties import (
     check_penalties,
     describe_penalties,
 )
+from ..beyond.saes.jumprelu import jumprelu_cost
 from ..beyond.saes.layout import sae_blocks, sae_theta_size
+from ..beyond.saes.models import batchtopk_cost, relu_l1_cost, topk_cost
 from ..beyond.saes.train import SaeOptions, sae_objective
 from ..model import CostTerms, sparse_autoencoder_cost, sparse_autoencoder_cost_terms
 from ..params import block_slices, initialize_parameters, theta_size
@@ -290,6 +292,21 @@ def choose_model(params: Mapping[str, Any]) -> ModelChoice:
 # -- the dictionary-learning autoencoders ------------------------------------------------------
 #: Each architecture's penalty, by the name its coefficient has (TopK's budget is no penalty).
 SAE_PENALTY = {"relu-l1": "l1", "jumprelu": "l0", "topk": None, "batchtopk": None}
+#: Each architecture's sparsity knob: the estimator parameter that sets its sparsity.
+SAE_KNOB = {
+    "relu-l1": "l1_coefficient",
+    "topk": "k",
+    "batchtopk": "k",
+    "jumprelu": "l0_coefficient",
+}
+#: Each architecture's cost function (the one :func:`~ufldl_sae.beyond.saes.train.sae_objective`
+#: calls), named in reports.
+SAE_COST = {
+    "relu-l1": relu_l1_cost,
+    "topk": topk_cost,
+    "batchtopk": batchtopk_cost,
+    "jumprelu": jumprelu_cost,
+}
 
 
 @dataclass(frozen=True)
@@ -355,9 +372,8 @@ class SaeChoice:
     @property
     def cost_name(self) -> str:
         """The architecture's cost function's full name, for reports."""
-        function = {"relu-l1": "models.relu_l1_cost", "topk": "models.topk_cost",
-                    "batchtopk": "models.batchtopk_cost", "jumprelu": "jumprelu.jumprelu_cost"}
-        return f"ufldl_sae.beyond.saes.{function[self.architecture]}"  # fmt: skip
+        function = SAE_COST[self.architecture]
+        return f"{function.__module__}.{function.__qualname__}"
 
     def cost_terms(self, theta: Any, data: Any) -> tuple[CostTerms, dict[str, float]]:
         """The cost on ``data`` (visible x m) as the notes' three terms, and by name.
@@ -383,7 +399,6 @@ class SaeChoice:
         """The estimator parameters that define this model, as JSON values: the architecture,
         the latents and the architecture's own sparsity knob (``k``, ``l1_coefficient`` or
         ``l0_coefficient``)."""
-        own = {"relu-l1": "l1_coefficient", "jumprelu": "l0_coefficient"}
-        knob = own.get(self.architecture, "k")
+        knob = SAE_KNOB[self.architecture]
         return {"architecture": self.architecture, "hidden_size": int(self.hidden_size),
                 knob: getattr(self, knob)}  # fmt: skip

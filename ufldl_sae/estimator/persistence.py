@@ -116,19 +116,20 @@ def load_model(cls: type[SparseAutoencoder], path: str | Path) -> SparseAutoenco
         )
     model.cost_terms_ = CostTerms(*(float(t) for t in terms))
     if "metrics" in entries:
-        model.metrics_ = _metrics(path, entries["metrics"])
+        model.metrics_ = _json_object(path, "metrics", entries["metrics"], "the field's metrics")
     return model
 
 
-def _metrics(path: Path, stored: np.ndarray) -> dict[str, Any]:
-    """The saved ``metrics_``: one JSON object."""
+def _json_object(path: Path, name: str, stored: np.ndarray, of_what: str) -> dict[str, Any]:
+    """A saved JSON object (a 0-d string entry), or a ``ValueError`` naming the entry and what
+    it should hold: the constructor's ``params`` and the fitted ``metrics_`` are both stored so."""
     try:
-        metrics = json.loads(str(stored)) if stored.shape == () else None
+        value = json.loads(str(stored)) if stored.shape == () else None
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: metrics is not valid JSON ({error})") from error
-    if not isinstance(metrics, dict):
-        raise ValueError(f"{path}: metrics must be a JSON object of the field's metrics")
-    return metrics
+        raise ValueError(f"{path}: {name} is not valid JSON ({error})") from error
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: {name} must be a JSON object of {of_what}")
+    return value
 
 
 def _read_entries(path: Path) -> dict[str, np.ndarray]:
@@ -154,12 +155,7 @@ def _checked_params(
 ) -> tuple[dict, ModelChoice]:
     """The saved constructor parameters, each known and valid (the backend by name only: it
     need not be installed where the model is loaded), and the model they describe."""
-    try:
-        params = json.loads(str(stored)) if stored.shape == () else None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: params is not valid JSON ({error})") from error
-    if not isinstance(params, dict):
-        raise ValueError(f"{path}: params must be a JSON object of constructor arguments")
+    params = _json_object(path, "params", stored, "constructor arguments")
     unknown = sorted(set(params) - set(cls._get_param_names()))
     if unknown:
         raise ValueError(f"{path}: unknown parameter(s) {unknown} in params")

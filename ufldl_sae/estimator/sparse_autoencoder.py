@@ -439,8 +439,16 @@ class SparseAutoencoder(ParamsProtocol):
 
     def reconstruction_columns(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """``(code, output)`` for ``X`` in the course's orientation (examples as columns): for
-        the notes' model, ``(a2, a3)``."""
-        return self.transform(X).T, self.reconstruct(X).T
+        the notes' model, ``(a2, a3)``. One check of ``X`` and one forward pass give both."""
+        columns = self._columns(X)
+        if self._is_sae():
+            code, output = saes.encode_columns(self, columns)
+            return np.asarray(code), np.asarray(output)
+        a = deep.autoencoder_forward(
+            self.coefs_, self.intercepts_, columns, self.model_.activation,
+            self.model_.output_activation,
+        )  # fmt: skip
+        return a[deep.code_layer(self.layer_sizes_) - 1], a[-1]
 
     # -- files (:mod:`ufldl_sae.estimator.persistence`) -----------------------------------------
     def save(self, path: str | Path) -> Path:

@@ -27,7 +27,7 @@ from .figure import (
     add_caption,
     check_png_path,
     host_columns,
-    host_float,
+    host_float_like,
     host_vector,
     legend_outside,
     positive_or_nan,
@@ -71,11 +71,7 @@ def reconstruction_errors_host(data: Any, reconstruction: Any) -> np.ndarray:
     errors : ndarray of shape (m,)
     """
     data = host_columns("data", data)
-    reconstruction = host_float("reconstruction", reconstruction)
-    if reconstruction.shape != data.shape:
-        raise ValueError(
-            f"reconstruction must have shape {data.shape} like data, got {reconstruction.shape}"
-        )
+    reconstruction = host_float_like("reconstruction", reconstruction, "data", data.shape)
     error = data - reconstruction  # (visible, m)
     return 0.5 * np.einsum("vm,vm->m", error, error)  # (m,) column by column
 
@@ -280,12 +276,7 @@ def plot_cost_vs_time(
                 f"curves[{name!r}] must be a pair (seconds, costs), got {type(pair).__name__}"
             ) from None
         seconds = host_vector(f"curves[{name!r}] seconds", seconds)
-        costs = host_float(f"curves[{name!r}] costs", costs)
-        if costs.shape != seconds.shape:
-            raise ValueError(
-                f"curves[{name!r}] costs must have shape {seconds.shape} like its seconds, "
-                f"got {costs.shape}"
-            )
+        costs = host_float_like(f"curves[{name!r}] costs", costs, "its seconds", seconds.shape)
         if np.any(np.diff(seconds) < 0):
             raise ValueError(f"curves[{name!r}] seconds must be non-decreasing (elapsed time)")
         checked[name] = seconds, costs

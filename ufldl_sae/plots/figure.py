@@ -35,6 +35,7 @@ __all__ = [
     "figsize_for_pixels",
     "host_columns",
     "host_float",
+    "host_float_like",
     "host_vector",
     "positive_or_nan",
     "save_figure",
@@ -78,6 +79,15 @@ def check_ndim(name: str, a: np.ndarray, ndim: int, expected: str) -> None:
     """``a`` has ``ndim`` dimensions and no empty axis; ``expected`` describes the shape wanted."""
     if a.ndim != ndim or 0 in a.shape:
         raise ValueError(f"{name} must be a non-empty array of shape {expected}, got {a.shape}")
+
+
+def host_float_like(name: str, x: Any, like: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``x`` as :func:`host_float`, with the ``shape`` of the array it is drawn against (named
+    ``like``): a cost beside its iterations, a reconstruction beside its data."""
+    x = host_float(name, x)
+    if x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} like {like}, got {x.shape}")
+    return x
 
 
 def host_columns(name: str, x: Any) -> np.ndarray:

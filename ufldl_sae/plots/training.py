@@ -28,6 +28,7 @@ from .figure import (
     check_png_path,
     host_columns,
     host_float,
+    host_float_like,
     legend_outside,
     positive_or_nan,
     save_figure,
@@ -119,9 +120,7 @@ def plot_loss(
     iterations = host_float("iterations", iterations)
     check_ndim("iterations", iterations, 1, "(k,)")
     k = iterations.shape[0]
-    cost = host_float("cost", cost)
-    if cost.shape != (k,):
-        raise ValueError(f"cost must have shape ({k},) like iterations, got {cost.shape}")
+    cost = host_float_like("cost", cost, "iterations", (k,))
     curves = {}
     if terms:
         at = (
@@ -131,13 +130,7 @@ def plot_loss(
         )
         check_ndim("term_iterations", at, 1, "(t,)")
         for name, values in terms.items():
-            values = host_float(f"terms[{name!r}]", values)
-            if values.shape != at.shape:
-                raise ValueError(
-                    f"terms[{name!r}] must have shape {at.shape} like term_iterations, "
-                    f"got {values.shape}"
-                )
-            curves[name] = values
+            curves[name] = host_float_like(f"terms[{name!r}]", values, "term_iterations", at.shape)
 
     fig = Figure(figsize=PLOT_FIGSIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
@@ -202,12 +195,9 @@ def plot_reconstructions(
     path = check_png_path(path)
     originals = host_float("originals", originals)
     check_ndim("originals", originals, 2, "(visible, m), one example per column")
-    reconstructions = host_float("reconstructions", reconstructions)
-    if reconstructions.shape != originals.shape:
-        raise ValueError(
-            f"reconstructions must have shape {originals.shape} like originals, "
-            f"got {reconstructions.shape}"
-        )
+    reconstructions = host_float_like(
+        "reconstructions", reconstructions, "originals", originals.shape
+    )
     visible, m = originals.shape
     if patch_shape is None:
         side = tile_side(visible)
@@ -429,8 +419,7 @@ def plot_activation_histogram(a2: Any, rho: float, path: str | os.PathLike[str])
     path : Path
     """
     path = check_png_path(path)
-    a2 = host_float("a2", a2)
-    check_ndim("a2", a2, 2, "(hidden, m), one example per column")
+    a2 = host_columns("a2", a2)
     rho = check_real("rho", rho, low=0.0, high=1.0, low_open=True, high_open=True)
 
     fig = Figure(figsize=PLOT_FIGSIZE, dpi=DPI, layout="constrained")

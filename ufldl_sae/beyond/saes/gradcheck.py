@@ -119,11 +119,14 @@ def _unit_norm() -> DeepCheck:
     data, theta = _problem(4)
     theta = normalize_decoder(theta, _V, _H)
     projected = project_decoder_gradient(topk_cost(theta, _V, _H, data, 3)[1], theta, _V, _H)
+
+    def gate(t: Any) -> Any:  # TopK's whole gate: the selection and the ReLU after it
+        z = _z(normalize_decoder(t, _V, _H), data)
+        return topk_mask(z, 3) & (z > 0)
+
     return _checked(
         lambda t: topk_cost(normalize_decoder(t, _V, _H), _V, _H, data, 3)[0], theta,
-        sae_blocks(_V, _H, "topk"),
-        lambda t: topk_mask(_z(normalize_decoder(t, _V, _H), data), 3),
-        analytical=projected,
+        sae_blocks(_V, _H, "topk"), gate, analytical=projected,
     )  # fmt: skip
 
 
@@ -169,4 +172,3 @@ def sae_gradient_table() -> list[tuple[str, str, DeepCheck]]:
         ("jumprelu", "W, b (no jump)", _jumprelu_weights()),
         ("jumprelu", "thresholds: surrogate", _jumprelu_surrogate()),
     ]
-

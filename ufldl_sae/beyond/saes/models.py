@@ -146,7 +146,9 @@ def topk_mask(z: Any, k: int) -> Any:
             rest = xp.where(rest >= xp.max(rest, axis=0)[None, :], -xp.inf, rest)
         kth = xp.max(rest, axis=0)
     else:
-        kth = -xp.sort(-z.T, axis=1)[:, k - 1]  # along the last axis: contiguous, no flip
+        # along the last axis: contiguous, no flip; unstable, since only the k-th *value* is
+        # read (the array API's default stable sort is some 6 times slower in NumPy)
+        kth = -xp.sort(-z.T, axis=1, stable=False)[:, k - 1]
     return z >= kth[None, :]
 
 
@@ -162,7 +164,7 @@ def batchtopk_mask(z: Any, k: int) -> Any:
     if k > z.shape[0]:
         raise ValueError(f"k must be at most hidden_size={z.shape[0]}, got {k}")
     m = z.shape[1]
-    kth = -xp.sort(-xp.reshape(z, (-1,)))[k * m - 1]
+    kth = -xp.sort(-xp.reshape(z, (-1,)), stable=False)[k * m - 1]  # a value: order of ties moot
     return z >= kth
 
 

@@ -34,8 +34,10 @@ def support_refit(theta: Any, visible_size: int, hidden_size: int, data: Any, f:
     ``f`` (hidden x m) is non-zero, each example's sizes solved by least squares.
 
     Every example has at most ``K`` active latents (the most in any column of ``f``); each one
-    gathers its ``K`` largest latents' decoder columns, masks those that are zero, and solves
-    its ``K x K`` normal equations, all examples in one batched ``solve``. Memory is
+    gathers ``K`` decoder columns, its active latents' first and then inactive ones to fill up
+    to ``K``, masks the inactive ones (a zero column, an identity row in the Gram matrix, so
+    their size solves to 0), and solves its ``K x K`` normal equations, all examples in one
+    batched ``solve``. Memory is
     ``m * visible * K`` numbers: pass a few thousand examples at a time.
     """
     xp = array_namespace(theta, data, f)

@@ -239,8 +239,8 @@ def train_sae(
                 cost, grad = out[0], out[1]
                 if len(out) == 4:
                     f, x_hat = out[2], out[3]
-                    dead.update(f)
-                    dead_host = dead.dead()  # the bookkeeping lives on the host: no sync here
+                    dead.update(f)  # one bool per latent comes to the host
+                    dead_host = dead.dead()  # read there: no further transfer
                     if aux and dead_host.any():
                         mask = from_host(dead_host, xp, device=device_of(data))
                         _, g_aux = auxk_cost(
@@ -255,7 +255,7 @@ def train_sae(
                 if o.unit_norm:
                     theta = normalize_decoder(theta, v, h)
                 total += float(cost)
-            history.append({"epoch": epoch + 1, "cost": total / max(1, m // o.batch_size),
+            history.append({"epoch": epoch + 1, "cost": total / steps_per_epoch,
                             "dead_fraction": dead.dead_fraction,
                             "seconds": time.perf_counter() - start})  # fmt: skip
             if progress is not None:
