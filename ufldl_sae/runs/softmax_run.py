@@ -162,7 +162,7 @@ def run_self_taught(
     rng = np.random.default_rng(seed)
 
     unlabeled_x = device.put(images[:, unlabeled])
-    ae_theta = train_autoencoder(
+    ae = train_autoencoder(
         run,
         "autoencoder",
         unlabeled_x,
@@ -173,7 +173,8 @@ def run_self_taught(
         max_iter,
         rng,
     )
-    stages = {"autoencoder": run.record("autoencoder", run.stages["autoencoder"])}
+    stages = {"autoencoder": run.record("autoencoder", ae)}
+    ae_theta = ae.theta
     del unlabeled_x
     W1 = unpack(ae_theta, 784, hidden_size)[0]
     run.figure("weights.png", lambda p: visualize.save_network(
