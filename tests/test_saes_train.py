@@ -145,6 +145,35 @@ def test_toy_features_run_folder_from_the_cli(tmp_path, monkeypatch):
         assert (run / f"{name}.png").stat().st_size > 5000, name
 
 
+def test_toy_features_run_trains_on_the_backend_config_json_records(tmp_path, monkeypatch):
+    """``--backend`` is recorded in config.json, so the toy's samples must go there: the SAE
+    sees array_api_strict arrays, and theta.npz still holds a host float64 theta."""
+    pytest.importorskip("array_api_strict")
+    from ufldl_sae.backend import array_namespace
+    from ufldl_sae.beyond.saes import train as train_module
+    from ufldl_sae.runs.config import RunConfig
+    from ufldl_sae.runs.train import train_toy_run
+
+    seen = []
+
+    def spy(data, *args, **kwargs):
+        seen.append(array_namespace(data))
+        return real(data, *args, **kwargs)
+
+    real = train_module.train_sae
+    monkeypatch.setattr(train_module, "train_sae", spy)
+    config = RunConfig.from_preset("toy-features", backend="array_api_strict", toy_samples=2000,
+                                   max_iter=1, hidden_size=32, batch_size=500)  # fmt: skip
+    metrics = train_toy_run(config, tmp_path / "toy", verbose=0)
+    assert len(seen) == 1 and "array_api_strict" in seen[0].__name__
+    assert json.loads((tmp_path / "toy" / "config.json").read_text())["backend"] == (
+        "array_api_strict"
+    )
+    with np.load(tmp_path / "toy" / "theta.npz") as arrays:
+        assert arrays["theta"].dtype == np.float64 and np.all(np.isfinite(arrays["theta"]))
+    assert metrics["l0"] <= 5.0 + 1e-9
+
+
 def test_toy_features_refuses_lbfgs(tmp_path):
     from ufldl_sae.runs.config import RunConfig
     from ufldl_sae.runs.train import train_toy_run

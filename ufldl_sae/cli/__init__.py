@@ -17,8 +17,6 @@ The parser and :func:`main` are in :mod:`~ufldl_sae.cli.main`; each subcommand i
 
 from __future__ import annotations
 
-import sys
-
 from .errors import EXIT_INTERRUPTED, UsageError
 from .gradcheck import cmd_gradcheck
 from .main import build_parser, main
@@ -33,6 +31,3 @@ __all__ = [
     "cmd_train",
     "main",
 ]
-
-if __name__ == "__main__":
-    sys.exit(main())

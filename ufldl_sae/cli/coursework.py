@@ -20,31 +20,14 @@ import tempfile
 from pathlib import Path
 
 from ..coursework.batch import BatchLog, run_batch, write_gradescope, write_summary
-from ..coursework.checker import check, quick_check
 from ..coursework.exercise import EXERCISE_FILES, init_exercise
-from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT, quick_check_file
-from ..coursework.isolated import student_function
-from ..coursework.loader import StudentCodeError, load_student_function
+from ..coursework.grading import DEFAULT_MEMORY_LIMIT_MIB, DEFAULT_TIME_LIMIT
 from ..coursework.notebook_exercises import write_student_notebooks
 from ..coursework.report import HINT_LEVELS, CheckReport, with_hints
 from ..coursework.sandbox import harden_grader
 from .types import memory_limit, positive_seconds
 
-#: What ``ufldl_sae.cli`` uses: ``register`` for the subcommands, and for ``train --cost`` the
-#: loader (raising :class:`StudentCodeError`, a ``ValueError``) and the quick check, in this
-#: process (``load_student_function``, ``quick_check``) or, trusted the way ``check`` is, in
-#: the submission's own process (``quick_check_file``, ``student_function``).
-__all__ = [
-    "StudentCodeError",
-    "check",
-    "check_handler",
-    "exercise_handler",
-    "load_student_function",
-    "quick_check",
-    "quick_check_file",
-    "register",
-    "student_function",
-]
+__all__ = ["check_handler", "exercise_handler", "register"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

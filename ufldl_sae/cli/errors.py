@@ -15,7 +15,6 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
-    "RunFailedError",
     "UsageError",
     "debug_requested",
     "explain",
@@ -36,10 +35,6 @@ class UsageError(Exception):
     """A mistake in the command or its files: reported in one or two lines, exit status 2."""
 
 
-class RunFailedError(Exception):
-    """A run that failed part-way, after writing what it had: reported in two lines, status 1."""
-
-
 def debug_requested(flag: bool) -> bool:
     """``--debug`` given, or ``UFLDL_SAE_DEBUG`` set to anything but ``""`` or ``0``."""
     return flag or os.environ.get(DEBUG_ENV, "") not in ("", "0")
@@ -52,9 +47,9 @@ def explain(error: BaseException) -> tuple[int, str]:
     status 2; running out of memory and anything unexpected during a run is status 1, with a
     hint to rerun with ``--debug`` when the cause is not one the command line knows.
     """
-    status = getattr(error, "exit_status", None)  # the runs layer's RunFailedError: 1
-    if isinstance(error, RunFailedError) or isinstance(status, int):
-        return status if isinstance(status, int) else EXIT_FAILED, str(error)
+    status = getattr(error, "exit_status", None)  # ufldl_sae.runs.RunFailedError: 1
+    if isinstance(status, int):
+        return status, str(error)
     if isinstance(error, UsageError | ValueError | OSError):
         return EXIT_USAGE, str(error)
     if isinstance(error, KeyError):  # str() of a KeyError is its repr: show the message itself

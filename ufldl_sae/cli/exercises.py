@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..gradcheck import DEFAULT_THRESHOLD
 from .types import positive_int
 
-#: A gradient check passes below this relative difference (float64, five-point stencil).
-GRADCHECK_THRESHOLD = 1e-9
+#: A gradient check passes below this relative difference (float64, five-point stencil): the
+#: package's float64 threshold.
+GRADCHECK_THRESHOLD = DEFAULT_THRESHOLD["float64"]
 
 
 def _common(p: argparse.ArgumentParser, *, mnist: bool = True, max_iter: int | None = None) -> None:

@@ -48,7 +48,7 @@ def add_gradcheck(subparsers: Any) -> None:
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     from ..backend import from_host, get_dtype, get_namespace
     from ..data import load_natural_images, normalize_data, sample_images
-    from ..gradcheck import check_numerical_gradient, gradient_check
+    from ..gradcheck import DEFAULT_THRESHOLD, check_numerical_gradient, gradient_check
     from ..params import initialize_parameters
 
     print("1. compute_numerical_gradient on h(x) = x1^2 + 3 x1 x2 at (4, 10):")
@@ -68,7 +68,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         args.sparsity_param, args.beta, from_host(patches, xp, dtype=dtype),
     )  # fmt: skip
     print(report)
-    passed = quadratic < 1e-9 and report.passed
+    passed = quadratic < DEFAULT_THRESHOLD["float64"] and report.passed
     if args.beyond:
         passed = _gradcheck_beyond(args.seed) and passed
     if args.saes:

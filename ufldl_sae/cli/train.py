@@ -25,6 +25,7 @@ __all__ = ["add_show", "add_train", "cmd_show", "cmd_train"]
 def add_train(subparsers: Any) -> None:
     """Add ``train`` to ``ufldl-sae``'s subparsers (its help lists the presets)."""
     from ..runs import PRESETS, TUTORIAL_NOTES
+    from ..runs.config import ARCHITECTURES
 
     tutorials = " ".join(f"'{name}': {text}." for name, text in TUTORIAL_NOTES.items())
     p = subparsers.add_parser(
@@ -60,7 +61,7 @@ def add_train(subparsers: Any) -> None:
         "(replaces --lambda, --sparsity-param and --beta)",
     )  # fmt: skip
     p.add_argument(
-        "--architecture", choices=["notes", "relu-l1", "topk", "batchtopk", "jumprelu"],
+        "--architecture", choices=list(ARCHITECTURES),
         help="toy-features, mnist-activations presets: the sparse autoencoder (notes: sigmoid + "
         "KL; default topk)",
     )  # fmt: skip

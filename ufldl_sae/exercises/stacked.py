@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..backend import array_namespace
+from ..backend import array_namespace, from_host, to_host
 from ..model import sigmoid
 from ..optimize import IterationRecord, LbfgsResult, host_objective, minimize_lbfgs
 from ..tuning import tuned
@@ -348,8 +348,6 @@ def stacked_ae_train(
     their device; theta crosses once per evaluation (:func:`~ufldl_sae.optimize.host_objective`).
     Returns the optimizer's :class:`~ufldl_sae.optimize.LbfgsResult` (``theta`` host float64).
     """
-    from ..backend import from_host, to_host
-
     try:
         xp = array_namespace(data)
     except TypeError as error:

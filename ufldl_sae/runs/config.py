@@ -20,6 +20,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+# The architectures of the ``toy-features`` and ``mnist-activations`` presets (``notes``: the
+# notes' sigmoid + KL model with a linear decoder) are the models' own list.
+from ..beyond.saes.layout import ARCHITECTURES
+
 __all__ = ["ARCHITECTURES", "PRESETS", "TUTORIAL_NOTES", "RunConfig", "check_record", "read_config"]
 
 #: The course's two exercises. ``patches``: the sparse autoencoder exercise (sampleIMAGES, 8x8
@@ -132,10 +136,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "dtype": "float32",
     },
 }
-
-#: The architectures of the ``toy-features`` and ``mnist-activations`` presets (``notes``: the
-#: notes' sigmoid + KL model with a linear decoder).
-ARCHITECTURES = ("notes", "relu-l1", "topk", "batchtopk", "jumprelu")
 
 #: What each tutorial preset reproduces, and where it leaves the notes (``train --help``,
 #: the README and ``metrics.json`` quote it).

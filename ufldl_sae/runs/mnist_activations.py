@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import array_namespace
-from ..model import sigmoid
+from ..model import feedforward_autoencoder
 from ..optimize import train_sparse_autoencoder
 from ..params import initialize_parameters, theta_size, unpack
+from ..validation import check_int
 from .config import PRESETS, read_config
 from .folder import RunFolder
 from .mnist_sets import MNIST_SIZES, first_count, load_mnist_sets
@@ -87,11 +87,10 @@ class MnistActivations:
 
 
 def hidden_activations(theta: Any, hidden_size: int, images: Any) -> Any:
-    """``a2 = sigmoid(W1 x + b1)`` of ``images`` (784 x m): the notes' feedforward pass, the
-    layer a classifier or a second autoencoder reads in the stacked exercise."""
-    xp = array_namespace(theta, images)
-    W1, _, b1, _ = unpack(theta, MNIST_PIXELS, hidden_size)
-    return sigmoid(W1 @ images + xp.reshape(b1, (-1, 1)))
+    """``a2 = sigmoid(W1 x + b1)`` of ``images`` (784 x m): the notes' feedforward pass
+    (:func:`~ufldl_sae.model.feedforward_autoencoder`, which also refuses NaN), the layer a
+    classifier or a second autoencoder reads in the stacked exercise."""
+    return feedforward_autoencoder(theta, hidden_size, MNIST_PIXELS, images)
 
 
 def train_encoder(
@@ -171,7 +170,7 @@ def mnist_activations(
         about: dict[str, Any] = {"source": "run", "run": str(encoder_run)}
     else:
         encoder_images = first_count("encoder_images", encoder_images, MNIST_SIZES["train"])
-        first_count("encoder_iter", encoder_iter, 10**9)
+        check_int("encoder_iter", encoder_iter)
     sets = mnist if mnist is not None else load_mnist_sets(mnist_dir, data_home)
     if encoder_run is None:
         digits = sets["train_images"][:, :encoder_images]

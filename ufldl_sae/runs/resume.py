@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .config import RunConfig, check_record
-from .folder import RunFolder, open_nofollow
+from .folder import RunFolder
 
 __all__ = [
     "CHANGEABLE",
@@ -107,8 +107,7 @@ def load_checkpoint(
     folder = run if isinstance(run, RunFolder) else RunFolder(run)
     if not folder.exists("checkpoint.npz"):
         raise FileNotFoundError(f"{folder.path} has no checkpoint.npz to resume from")
-    os.close(open_nofollow(folder / "checkpoint.npz"))  # a link: refused by name
-    saved = folder.read_arrays("checkpoint.npz")
+    saved = folder.read_arrays("checkpoint.npz")  # no pickles; a link refused by name
     expected = {"theta", "iteration", "elapsed"}
     if set(saved) != expected:
         raise ValueError(

@@ -16,6 +16,7 @@ import numpy as np
 from ..backend import from_host
 from ..exercises.softmax import accuracy, softmax_predict
 from ..model import feedforward_autoencoder
+from ..params import unpack
 from ..plots import network as visualize
 from .exercise_run import ExerciseConfig, ExerciseRun, path_str
 from .mnist_sets import Device, first_count, load_mnist_sets, self_taught_split
@@ -161,7 +162,7 @@ def run_self_taught(
     rng = np.random.default_rng(seed)
 
     unlabeled_x = device.put(images[:, unlabeled])
-    ae_theta = train_autoencoder(
+    ae = train_autoencoder(
         run,
         "autoencoder",
         unlabeled_x,
@@ -172,11 +173,12 @@ def run_self_taught(
         max_iter,
         rng,
     )
-    stages = {"autoencoder": run.record("autoencoder", run.stages["autoencoder"])}
+    stages = {"autoencoder": run.record("autoencoder", ae)}
+    ae_theta = ae.theta
     del unlabeled_x
-    W1 = ae_theta[: hidden_size * 784].reshape(784, hidden_size)  # W1.T, from W1(:)
+    W1 = unpack(ae_theta, 784, hidden_size)[0]
     run.figure("weights.png", lambda p: visualize.save_network(
-        W1, p, title=f"W1 features learned from digits 5-9, 784-{hidden_size}"))  # fmt: skip
+        W1.T, p, title=f"W1 features learned from digits 5-9, 784-{hidden_size}"))  # fmt: skip
 
     theta = from_host(ae_theta, device.xp, dtype=device.dtype)
     train_x = device.put(images[:, labeled_train])

@@ -20,6 +20,7 @@ from ..exercises.stacked import (
     stacked_ae_train,
 )
 from ..model import feedforward_autoencoder
+from ..params import unpack
 from ..plots import network as visualize
 from .exercise_run import ExerciseConfig, ExerciseRun, path_str
 from .mnist_sets import Device, first_count, load_mnist_sets
@@ -98,20 +99,22 @@ def run_stacked(
     train_y = device.labels(sets["train_labels"][:num_train])
     stages: dict[str, Any] = {}
 
-    sae1 = train_autoencoder(
+    sae1_result = train_autoencoder(
         run, "sae1", train_x, hidden_size_l1, sparsity_param, lambda_, beta, max_iter, rng
     )
-    stages["sae1"] = run.record("sae1", run.stages["sae1"])
+    stages["sae1"] = run.record("sae1", sae1_result)
+    sae1 = sae1_result.theta
     sae1_d = from_host(sae1, xp, dtype=device.dtype)
     sae1_features = feedforward_autoencoder(sae1_d, hidden_size_l1, 784, train_x)
-    W1 = sae1[: hidden_size_l1 * 784].reshape(784, hidden_size_l1)
+    W1 = unpack(sae1, 784, hidden_size_l1)[0]
     run.figure("weights.png", lambda p: visualize.save_network(
-        W1, p, title="W1 of the first layer, pretrained"))  # fmt: skip
+        W1.T, p, title="W1 of the first layer, pretrained"))  # fmt: skip
 
-    sae2 = train_autoencoder(
+    sae2_result = train_autoencoder(
         run, "sae2", sae1_features, hidden_size_l2, sparsity_param, lambda_, beta, max_iter, rng
     )
-    stages["sae2"] = run.record("sae2", run.stages["sae2"])
+    stages["sae2"] = run.record("sae2", sae2_result)
+    sae2 = sae2_result.theta
     sae2_d = from_host(sae2, xp, dtype=device.dtype)
     sae2_features = feedforward_autoencoder(sae2_d, hidden_size_l2, hidden_size_l1, sae1_features)
     del sae1_features
@@ -181,6 +184,5 @@ def run_stacked(
 
 def _encoder(ae_theta: np.ndarray, visible_size: int, hidden_size: int) -> Layer:
     """The encoder ``(W1, b1)`` of a trained autoencoder's theta ``[W1(:); W2(:); b1; b2]``."""
-    hv = hidden_size * visible_size
-    W1 = ae_theta[:hv].reshape(visible_size, hidden_size).T  # (hidden, visible)
-    return Layer(W1, ae_theta[2 * hv : 2 * hv + hidden_size])
+    W1, _, b1, _ = unpack(ae_theta, visible_size, hidden_size)
+    return Layer(W1, b1)

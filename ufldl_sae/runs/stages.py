@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from ..backend import to_host
 from ..exercises.softmax import SoftmaxModel, accuracy, softmax_train
-from ..optimize import train_sparse_autoencoder
+from ..optimize import LbfgsResult, train_sparse_autoencoder
 from ..params import initialize_parameters
 from ..plots import network as visualize
 from .exercise_run import ExerciseRun
@@ -108,8 +108,9 @@ def train_autoencoder(
     beta: float,
     max_iter: int,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """Stage ``name``: the notes' sparse autoencoder on ``data``; returns its theta (host).
+) -> LbfgsResult:
+    """Stage ``name``: the notes' sparse autoencoder on ``data``; returns the optimizer's result
+    (``theta`` on the host), for :meth:`ExerciseRun.record`, as :func:`train_softmax`'s model.
 
     The numbers are checked once, by :func:`~ufldl_sae.optimize.train_sparse_autoencoder`.
     """
@@ -134,5 +135,4 @@ def train_autoencoder(
         callback=callback,
     )
     run.arrays[f"{name}_theta"] = result.theta
-    run.stages[name] = result
-    return result.theta
+    return result

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import to_host
 from ..beyond.deep import deep_theta_size
 from ..estimator import SparseAutoencoder
 from ..estimator.training import device_columns
@@ -403,29 +404,31 @@ def train_toy_run(
     ``dead_fraction``, ``feature_density``, ``mcc``, and the trade-off curve) and the figures
     of :func:`~ufldl_sae.runs.figures.draw_toy_figures`.
     """
+    from ..beyond.saes.layout import sae_unpack
     from ..beyond.saes.metrics import matched_cosines
     from ..beyond.saes.train import budget_curve, train_sae
     from ..data import toy_features
     from .activations_run import sae_options
+    from .mnist_sets import Device
 
     options = sae_options(config)  # checked before anything is drawn or created
+    device = Device(config.backend, config.dtype)  # the backend config.json records
     toy = toy_features(samples=config.toy_samples, rng=config.seed)
     folder = RunFolder(run, config=config.record(), lock=True)
     try:
         if verbose:
             print(f"training {config.architecture} on the toy ({toy.data.shape[1]} samples, "
                   f"{toy.features.shape[1]} true features)", flush=True)  # fmt: skip
-        result = train_sae(toy.data, options, features=toy.features)
+        result = train_sae(device.put(toy.data), options, features=toy.features)
         history = folder.log("history.csv", ("epoch", "cost", "dead_fraction"))
         history.extend([h["epoch"], repr(h["cost"]), h["dead_fraction"]] for h in result.history)
         history.close()
-        theta = np.asarray(result.theta, dtype=np.float64)
+        theta = np.asarray(to_host(result.theta), dtype=np.float64)
         folder.write_arrays("theta.npz", theta=theta, features=toy.features,
                             probabilities=toy.probabilities)  # fmt: skip
         shown = toy.data[:, : min(20_000, toy.data.shape[1])].astype(theta.dtype)
         curve = budget_curve(theta, options, shown, TOY_BUDGETS)
-        hv = config.hidden_size * toy.data.shape[0]  # W2(:) is column-major: columns in a row
-        decoder = theta[hv : 2 * hv].reshape(config.hidden_size, toy.data.shape[0]).T
+        decoder = sae_unpack(theta, toy.data.shape[0], config.hidden_size)["W2"]
         matched, _ = matched_cosines(decoder, toy.features)
         metrics = {
             "status": "finished", "architecture": config.architecture, **result.metrics,
@@ -447,14 +450,14 @@ def train_toy_run(
 def _redraw_toy(folder: RunFolder, config: RunConfig, metrics: dict[str, Any]) -> None:
     """Re-draw a ``toy-features`` run's figures from ``theta.npz`` (which holds the true
     features and their probabilities) and ``metrics.json`` (the trade-off curve)."""
+    from ..beyond.saes.layout import sae_unpack
     from ..beyond.saes.metrics import matched_cosines
 
     arrays = folder.read_arrays("theta.npz")
     theta, features = arrays.get("theta"), arrays.get("features")
     if theta is None or features is None or "probabilities" not in arrays:
         raise ValueError(f"{folder / 'theta.npz'} must hold theta, features and probabilities")
-    visible, hidden = features.shape[0], config.hidden_size
-    hv = hidden * visible
-    matched, _ = matched_cosines(theta[hv : 2 * hv].reshape(hidden, visible).T, features)
-    title = f"{config.architecture}, {hidden} latents"
+    decoder = sae_unpack(theta, features.shape[0], config.hidden_size)["W2"]
+    matched, _ = matched_cosines(decoder, features)
+    title = f"{config.architecture}, {config.hidden_size} latents"
     draw_toy_figures(folder, title, metrics, metrics["tradeoff"], matched, arrays["probabilities"])
